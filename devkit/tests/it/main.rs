@@ -1,0 +1,4 @@
+//! The local stack's set-up against a real dev server: the same code `cargo xtask up`
+//! runs.
+
+mod dev_server;

@@ -1,0 +1,12 @@
+//! `marketing-worker`: runs the Marketing side (namespace `marketing`). Reads its configuration from the
+//! environment (see `config.rs` and the README's table) and stops on Ctrl-C / SIGTERM.
+
+use anyhow::Context;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    service_kit::init_tracing("info,sqlx=warn,temporalio_sdk_core=warn");
+    let config =
+        marketing_worker::Config::from_env().context("reading marketing-worker configuration")?;
+    marketing_worker::run(config, service_kit::shutdown_signal()).await
+}

@@ -1,0 +1,106 @@
+//! Plumbing shared by `gtm-worker`, `marketing-worker` and `web`: nothing about the
+//! business, only how a service starts and stops.
+//!
+//! - [`init_tracing`]: logs to stderr, filtered by `RUST_LOG`.
+//! - [`shutdown_signal`]: resolves on Ctrl-C or SIGTERM; drives every graceful shutdown.
+//! - [`TemporalSettings::from_env`]: the Temporal connection from Temporal's own
+//!   conventions (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`,
+//!   `TEMPORAL_TLS*`, `TEMPORAL_PROFILE` with `temporal.toml`), as every Temporal SDK
+//!   and the CLI read them.
+
+use anyhow::Context;
+use temporalio_client::envconfig::LoadClientConfigProfileOptions;
+use temporalio_client::{Connection, ConnectionOptions};
+use temporalio_common::envconfig::load_client_config_profile;
+
+/// Sets up logging to stderr. `RUST_LOG` wins over `default_filter`.
+pub fn init_tracing(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    // A second call (tests starting several services) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Resolves when the process is asked to stop: Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM; only Ctrl-C stops this process");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received, shutting down"),
+        _ = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+/// Where and how to reach Temporal, and which namespace to use.
+#[derive(Debug, Clone)]
+pub struct TemporalSettings {
+    /// Connection options (address, TLS, API key, headers).
+    pub connection: ConnectionOptions,
+    /// The namespace this service works in.
+    pub namespace: String,
+}
+
+impl TemporalSettings {
+    /// Reads Temporal's env conventions; `default_namespace` applies when neither
+    /// `TEMPORAL_NAMESPACE` nor the profile names one. The address defaults to
+    /// `localhost:7233`.
+    pub fn from_env(default_namespace: &str, identity: &str) -> anyhow::Result<Self> {
+        let profile = load_client_config_profile(LoadClientConfigProfileOptions::default(), None)
+            .map_err(|err| {
+                anyhow::anyhow!(
+                    "reading the Temporal client configuration (TEMPORAL_* variables, temporal.toml): {err:?}"
+                )
+            })?;
+        let namespace = profile
+            .namespace
+            .clone()
+            .unwrap_or_else(|| default_namespace.to_owned());
+        let mut connection = ConnectionOptions::try_from(profile).map_err(|err| {
+            anyhow::anyhow!("building the Temporal connection from TEMPORAL_* settings: {err:?}")
+        })?;
+        connection.identity = format!("{identity}@{}", hostname());
+        Ok(Self {
+            connection,
+            namespace,
+        })
+    }
+
+    /// Settings for a server at `address` (`host:port`), e.g. a test's dev server.
+    pub fn local(address: &str, namespace: &str, identity: &str) -> anyhow::Result<Self> {
+        let url = temporalio_client::Url::parse(&format!("http://{address}"))
+            .with_context(|| format!("Temporal address {address:?}"))?;
+        Ok(Self {
+            connection: ConnectionOptions::new(url)
+                .identity(identity.to_owned())
+                .build(),
+            namespace: namespace.to_owned(),
+        })
+    }
+
+    /// Connects, with the target in the error message when it fails.
+    pub async fn connect(&self) -> anyhow::Result<Connection> {
+        Connection::connect(self.connection.clone())
+            .await
+            .with_context(|| format!("connecting to Temporal at {}", self.connection.target))
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|name| name.trim().to_owned())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}

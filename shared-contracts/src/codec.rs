@@ -1,0 +1,104 @@
+//! JSON decoding that validates and says which field was wrong.
+//!
+//! Payloads travel as Temporal's `json/plain` encoding: UTF-8 JSON, nothing
+//! Rust-specific, so callers in any language produce and read the same bytes.
+
+use serde::de::DeserializeOwned;
+
+/// A payload that does not satisfy the contract.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContractError {
+    /// The JSON is well-formed but a field is missing or breaks its rule.
+    #[error("invalid {type_name}: {field}: {message}")]
+    InvalidField {
+        /// The payload type being decoded.
+        type_name: &'static str,
+        /// The path of the offending field (`accountId`, `steps[3].status`, ...).
+        field: String,
+        /// What was wrong with it.
+        message: String,
+    },
+    /// The bytes are not JSON, or not the right JSON shape at the top level.
+    #[error("invalid {type_name}: {message}")]
+    Malformed {
+        /// The payload type being decoded.
+        type_name: &'static str,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+/// Decodes `json` into `T`, running every validation `T`'s deserialisation enforces.
+pub fn decode<T: DeserializeOwned>(json: &[u8]) -> Result<T, ContractError> {
+    let type_name = short_type_name::<T>();
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let field = err.path().to_string();
+        let message = strip_position(&err.inner().to_string());
+        if field == "." {
+            ContractError::Malformed { type_name, message }
+        } else {
+            ContractError::InvalidField {
+                type_name,
+                field,
+                message,
+            }
+        }
+    })?;
+    deserializer.end().map_err(|err| ContractError::Malformed {
+        type_name,
+        message: strip_position(&err.to_string()),
+    })?;
+    Ok(value)
+}
+
+/// The type's name without its module path: `AbmCheckRequest`.
+fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let without_generics = full.split('<').next().unwrap_or(full);
+    without_generics.rsplit("::").next().unwrap_or(full)
+}
+
+/// serde_json appends " at line 1 column 27"; useless to a caller reading one line.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abm::AbmCheckRequest;
+
+    #[test]
+    fn names_the_field_and_the_rule() {
+        let err = decode::<AbmCheckRequest>(br#"{"accountId":"ACME"}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid AbmCheckRequest: accountId: accountId \"ACME\" is invalid: it contains a \
+             character other than a-z, 0-9 and '-'; an account id is 1-64 characters of a-z, \
+             0-9 and '-', not starting or ending with '-'"
+        );
+    }
+
+    #[test]
+    fn missing_field_and_garbage() {
+        let missing = decode::<AbmCheckRequest>(b"{}").unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "invalid AbmCheckRequest: missing field `accountId`"
+        );
+        let garbage = decode::<AbmCheckRequest>(b"not json").unwrap_err();
+        assert!(
+            matches!(garbage, ContractError::Malformed { .. }),
+            "{garbage}"
+        );
+        let trailing = decode::<AbmCheckRequest>(br#"{"accountId":"a"} x"#).unwrap_err();
+        assert!(
+            matches!(trailing, ContractError::Malformed { .. }),
+            "{trailing}"
+        );
+    }
+}

@@ -1,0 +1,33 @@
+//! The wire contract between the GTM and Marketing namespaces.
+//!
+//! Both workers and the dashboard compile against this crate, so a name or a payload
+//! cannot drift between the side that calls and the side that answers. It holds:
+//!
+//! - [`names`]: every Temporal name fixed by the contract (namespaces, task queues,
+//!   Nexus endpoints, services and operations, workflow types, queries, search
+//!   attributes).
+//! - [`AccountId`]: the account slug, which cannot hold an invalid value.
+//! - [`abm`]: the `marketing.abm.v1` payloads (`checkAbmProgram`).
+//! - [`coordinator`]: the Drew Coordinator's input, progress and brief, which are also
+//!   the `gtm.coordinator.v1/runCoordinator` payloads.
+//! - [`steps`]: the catalogue of the coordinator's nine steps.
+//! - [`operation`]: typed Nexus operation descriptors ([`operation::CHECK_ABM_PROGRAM`],
+//!   [`operation::RUN_COORDINATOR`]) that callers and handlers are generic over.
+//! - [`codec`]: JSON decoding that validates and names the offending field.
+//! - [`schema`]: JSON Schema of every payload, for callers in other languages
+//!   (checked in under `shared-contracts/schema/`).
+//!
+//! There is no I/O and no Temporal worker code here: only types, names and rules.
+
+pub mod abm;
+mod account_id;
+pub mod codec;
+pub mod coordinator;
+pub mod names;
+pub mod operation;
+pub mod schema;
+pub mod steps;
+
+pub use account_id::{
+    ACCOUNT_ID_MAX_LEN, ACCOUNT_ID_PATTERN, ACCOUNT_ID_RULE, AccountId, InvalidAccountId,
+};

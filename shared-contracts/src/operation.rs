@@ -1,0 +1,109 @@
+//! Typed Nexus operation descriptors.
+//!
+//! A descriptor names an operation (service + operation name) and fixes its input and
+//! output types. The caller (`ctx.start_nexus_operation` in a workflow) and the
+//! handler (registered in a worker's Nexus router) are both generic over the same
+//! descriptor, so they cannot disagree on a name or a payload shape.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::abm::{AbmCheckRequest, AbmCheckResponse};
+use crate::codec::{self, ContractError};
+use crate::coordinator::{CoordinatorBrief, RunCoordinatorRequest};
+use crate::names::services;
+
+/// A Nexus operation with input `I` and output `O`.
+pub struct Operation<I, O> {
+    /// The Nexus service that holds the operation.
+    pub service: &'static str,
+    /// The operation's name within the service.
+    pub name: &'static str,
+    types: PhantomData<fn(I) -> O>,
+}
+
+impl<I, O> Operation<I, O> {
+    /// Describes operation `name` of `service`.
+    pub const fn new(service: &'static str, name: &'static str) -> Self {
+        Self {
+            service,
+            name,
+            types: PhantomData,
+        }
+    }
+}
+
+impl<I: DeserializeOwned, O: Serialize + DeserializeOwned> Operation<I, O> {
+    /// Decodes and validates an input payload's JSON.
+    pub fn decode_input(&self, json: &[u8]) -> Result<I, ContractError> {
+        codec::decode(json)
+    }
+
+    /// Decodes and validates an output payload's JSON.
+    pub fn decode_output(&self, json: &[u8]) -> Result<O, ContractError> {
+        codec::decode(json)
+    }
+}
+
+// Manual impls: derives would needlessly require `I: Clone` etc.
+impl<I, O> Clone for Operation<I, O> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<I, O> Copy for Operation<I, O> {}
+
+impl<I, O> fmt::Debug for Operation<I, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.service, self.name)
+    }
+}
+
+impl<I, O> fmt::Display for Operation<I, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.service, self.name)
+    }
+}
+
+/// `marketing.abm.v1/checkAbmProgram`: synchronous; is the account in an active ABM
+/// program?
+pub const CHECK_ABM_PROGRAM: Operation<AbmCheckRequest, AbmCheckResponse> =
+    Operation::new(services::MARKETING_ABM_V1, "checkAbmProgram");
+
+/// `gtm.coordinator.v1/runCoordinator`: asynchronous, workflow-backed; runs a
+/// `DrewCoordinator` and completes with its brief.
+pub const RUN_COORDINATOR: Operation<RunCoordinatorRequest, CoordinatorBrief> =
+    Operation::new(services::GTM_COORDINATOR_V1, "runCoordinator");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptors_carry_the_contract_names() {
+        assert_eq!(
+            CHECK_ABM_PROGRAM.to_string(),
+            "marketing.abm.v1/checkAbmProgram"
+        );
+        assert_eq!(
+            RUN_COORDINATOR.to_string(),
+            "gtm.coordinator.v1/runCoordinator"
+        );
+    }
+
+    #[test]
+    fn decode_input_validates_and_names_the_field() {
+        let ok = CHECK_ABM_PROGRAM
+            .decode_input(br#"{"accountId":"acme-corp"}"#)
+            .unwrap();
+        assert_eq!(ok.account_id.as_str(), "acme-corp");
+        let err = CHECK_ABM_PROGRAM
+            .decode_input(br#"{"accountId":"Not A Slug"}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("accountId"), "{err}");
+    }
+}

@@ -1,0 +1,60 @@
+//! Developer commands, run as `cargo xtask <command>` (an alias in
+//! `.cargo/config.toml`).
+//!
+//! - `up`: installs the Temporal CLI, starts the dev server with both namespaces, the
+//!   search attributes and the Nexus endpoints, migrates and seeds both databases, and
+//!   runs `marketing-worker`, `gtm-worker` and `web` until Ctrl-C.
+//! - `test`: installs what the tests need (Temporal CLI, PostgreSQL), then runs the
+//!   format check, clippy with warnings denied, and every test in the workspace.
+//! - `install`: only the installs.
+//! - `schema`: regenerates `shared-contracts/schema/` from the contract types.
+//!
+//! Everything it installs or writes lives in `.tools/` and `.data/` (git ignores both).
+
+mod install;
+mod test;
+mod up;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match command {
+        "up" => up::run(),
+        "test" => test::run(rest),
+        "install" => install::run(),
+        "schema" => write_schema(),
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(anyhow::anyhow!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask {command}: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  up       start the whole stack locally (Temporal dev server, both workers, web)
+  test     install test dependencies, then fmt check, clippy, and every test
+           (arguments after `--` go to `cargo test`)
+  install  install the Temporal CLI into .tools/ (and PostgreSQL for tests)
+  schema   regenerate shared-contracts/schema/ from the contract types";
+
+fn write_schema() -> anyhow::Result<()> {
+    let dir = devkit::paths::workspace_root().join("shared-contracts/schema");
+    shared_contracts::schema::write_all(&dir)?;
+    println!("wrote {}", dir.display());
+    Ok(())
+}
