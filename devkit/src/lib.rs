@@ -14,10 +14,13 @@
 //! - [`postgres`]: a private PostgreSQL cluster from Debian's packages, and a fresh
 //!   database per test.
 //! - [`ports`]: free loopback ports and "is this port taken?" checks.
+//! - [`probe`]: a test caller workflow that calls one Nexus operation and reports
+//!   what it saw.
 
 pub mod dev_server;
 pub mod nexus_endpoints;
 pub mod paths;
 pub mod ports;
 pub mod postgres;
+pub mod probe;
 pub mod temporal_cli;

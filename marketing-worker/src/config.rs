@@ -1,5 +1,6 @@
 //! marketing-worker configuration, read once from the environment.
 
+use anyhow::Context;
 use service_kit::TemporalSettings;
 use shared_contracts::names::{namespaces, task_queues};
 
@@ -9,10 +10,19 @@ pub struct Config {
     /// Temporal connection and namespace (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`
     /// default `marketing`, profiles).
     pub temporal: TemporalSettings,
-    /// Task queue to poll (`MARKETING_TASK_QUEUE`, default `marketing-abm`).
+    /// Task queue to poll (`MARKETING_TASK_QUEUE`, default `marketing-abm`): the
+    /// `marketing-abm` endpoint's target.
     pub task_queue: String,
     /// Marketing database (`MARKETING_DATABASE_URL`, default `sqlite:.data/marketing.db`).
     pub database_url: String,
+    /// Namespaces whose workflows may call `marketing.abm.v1`
+    /// (`MARKETING_ALLOWED_CALLER_NAMESPACES`, comma-separated, default `gtm`).
+    pub allowed_caller_namespaces: Vec<String>,
+    /// Serve requests that carry no caller namespace
+    /// (`MARKETING_ALLOW_UNIDENTIFIED_CALLERS`, default `false`).
+    pub allow_unidentified_callers: bool,
+    /// Nexus handlers running at once (`MARKETING_MAX_CONCURRENT_NEXUS_TASKS`, default 32).
+    pub max_concurrent_nexus_tasks: usize,
 }
 
 impl Config {
@@ -25,6 +35,34 @@ impl Config {
                 "MARKETING_DATABASE_URL",
                 seed_data::DEFAULT_MARKETING_DATABASE_URL,
             ),
+            allowed_caller_namespaces: env_or(
+                "MARKETING_ALLOWED_CALLER_NAMESPACES",
+                namespaces::GTM,
+            )
+            .split(',')
+            .map(str::trim)
+            .filter(|ns| !ns.is_empty())
+            .map(str::to_owned)
+            .collect(),
+            allow_unidentified_callers: parse_bool(
+                "MARKETING_ALLOW_UNIDENTIFIED_CALLERS",
+                &env_or("MARKETING_ALLOW_UNIDENTIFIED_CALLERS", "false"),
+            )?,
+            max_concurrent_nexus_tasks: env_or("MARKETING_MAX_CONCURRENT_NEXUS_TASKS", "32")
+                .parse()
+                .context("MARKETING_MAX_CONCURRENT_NEXUS_TASKS must be a positive number")?,
+        })
+    }
+
+    /// Defaults for a server at `address` (`host:port`) and a database URL: for tests.
+    pub fn local(address: &str, database_url: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            temporal: TemporalSettings::local(address, namespaces::MARKETING, "marketing-worker")?,
+            task_queue: task_queues::MARKETING_ABM.to_owned(),
+            database_url: database_url.to_owned(),
+            allowed_caller_namespaces: vec![namespaces::GTM.to_owned()],
+            allow_unidentified_callers: false,
+            max_concurrent_nexus_tasks: 32,
         })
     }
 }
@@ -34,4 +72,12 @@ fn env_or(name: &str, default: &str) -> String {
         .ok()
         .filter(|value| !value.is_empty())
         .unwrap_or_else(|| default.to_owned())
+}
+
+fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        other => anyhow::bail!("{name}={other:?} is not a boolean (true/false)"),
+    }
 }

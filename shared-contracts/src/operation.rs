@@ -8,7 +8,6 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::abm::{AbmCheckRequest, AbmCheckResponse};
@@ -36,12 +35,14 @@ impl<I, O> Operation<I, O> {
     }
 }
 
-impl<I: DeserializeOwned, O: Serialize + DeserializeOwned> Operation<I, O> {
+impl<I: DeserializeOwned, O> Operation<I, O> {
     /// Decodes and validates an input payload's JSON.
     pub fn decode_input(&self, json: &[u8]) -> Result<I, ContractError> {
         codec::decode(json)
     }
+}
 
+impl<I, O: DeserializeOwned> Operation<I, O> {
     /// Decodes and validates an output payload's JSON.
     pub fn decode_output(&self, json: &[u8]) -> Result<O, ContractError> {
         codec::decode(json)

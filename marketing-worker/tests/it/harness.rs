@@ -1,0 +1,82 @@
+use devkit::dev_server::DevServer;
+use devkit::nexus_endpoints;
+use devkit::probe::{self, ProbeRequest, ProbeRun};
+use seed_data::model::SeedSet;
+use shared_contracts::names::{ENDPOINTS, endpoints, namespaces};
+use shared_contracts::operation::CHECK_ABM_PROGRAM;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A dev server with both endpoints, a seeded Marketing database, and the real
+/// marketing-worker serving them.
+pub struct MarketingStack {
+    pub server: DevServer,
+    pub database_url: String,
+    _database_dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    worker: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl MarketingStack {
+    pub async fn start() -> Self {
+        let server = DevServer::start_for_tests().await.unwrap();
+        let connection = server.connect("marketing-it").await.unwrap();
+        nexus_endpoints::ensure(&connection, &ENDPOINTS)
+            .await
+            .unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite:{}/marketing.db", dir.path().display());
+        let pool = seed_data::db::connect(&database_url).await.unwrap();
+        seed_data::load::load_marketing(&pool, &SeedSet::shipped().unwrap())
+            .await
+            .unwrap();
+        pool.close().await;
+
+        let config = marketing_worker::Config::local(&server.address(), &database_url).unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let worker = tokio::spawn(marketing_worker::run(config, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            server,
+            database_url,
+            _database_dir: dir,
+            stop: Some(stop),
+            worker: Some(worker),
+        }
+    }
+
+    /// Calls `checkAbmProgram` from a workflow in `caller_namespace`.
+    pub async fn check_from(&self, caller_namespace: &str, input: serde_json::Value) -> ProbeRun {
+        let request = ProbeRequest::new(
+            endpoints::MARKETING_ABM,
+            CHECK_ABM_PROGRAM.service,
+            CHECK_ABM_PROGRAM.name,
+            input,
+        );
+        self.call(caller_namespace, request).await
+    }
+
+    /// Calls `checkAbmProgram` from a workflow in `gtm`.
+    pub async fn check(&self, input: serde_json::Value) -> ProbeRun {
+        self.check_from(namespaces::GTM, input).await
+    }
+
+    pub async fn call(&self, caller_namespace: &str, request: ProbeRequest) -> ProbeRun {
+        probe::run_probe(&self.server, caller_namespace, request)
+            .await
+            .unwrap()
+    }
+
+    /// Stops the worker gracefully and returns how its `run` ended.
+    pub async fn stop_worker(&mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.worker.take() {
+            Some(worker) => worker.await?,
+            None => Ok(()),
+        }
+    }
+}

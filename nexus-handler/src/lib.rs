@@ -1,0 +1,60 @@
+//! A small, typed layer for handling Temporal Nexus operations in Rust.
+//!
+//! # How Nexus handling works
+//!
+//! A caller workflow schedules an operation on an **endpoint** (`marketing-abm`). The
+//! server looks the endpoint up in its registry, which names a target namespace and
+//! task queue, and puts a **Nexus task** on that queue. A worker polling that queue for
+//! Nexus tasks takes it, runs the handler, and completes the task with one of:
+//!
+//! - a **sync result** (the output payload), which the caller receives at once;
+//! - an **async start** (an operation token), for operations backed by a workflow:
+//!   the caller receives the result later, through a completion callback the server
+//!   fires when that workflow closes;
+//! - a **handler error** (`BAD_REQUEST`, `NOT_FOUND`, `INTERNAL`, ...), retried by the
+//!   server or not according to its retry behaviour;
+//! - an **operation failure**, the final "it ran and failed".
+//!
+//! The request also carries a **request id** (the same on every retry of one start),
+//! the **callback** URL and headers, and **links** naming the caller's workflow.
+//!
+//! # This crate
+//!
+//! - [`NexusServices`] registers operations by their contract descriptor
+//!   (`shared_contracts::operation`): [`NexusServices::sync`] for request/response
+//!   operations, [`NexusServices::workflow_run`] for workflow-backed ones. Inputs are
+//!   decoded and validated before the handler runs; a bad payload is a `BAD_REQUEST`
+//!   naming the field.
+//! - [`NexusWorker`] polls a task queue on `temporalio-sdk-core` (the SDK's worker does
+//!   not handle Nexus), runs handlers with bounded concurrency, a tracing span per task
+//!   (endpoint, service, operation, request id, caller), and a graceful shutdown that
+//!   lets in-flight tasks finish.
+//! - [`CallerPolicy`] admits callers by namespace, read from the request's links.
+//! - [`HandlerError`] is the one error type handlers return; it knows how each kind
+//!   travels to the caller.
+//! - [`WorkflowStart`] is what a workflow-backed handler returns: the workflow to start.
+//!   Cancel requests for the operation cancel that workflow.
+//!
+//! ```ignore
+//! let services = NexusServices::new()
+//!     .sync(CHECK_ABM_PROGRAM, move |_ctx, request: AbmCheckRequest| {
+//!         let store = store.clone();
+//!         async move { store.check_abm_program(&request.account_id).await }
+//!     });
+//! let options = NexusWorkerOptions::new("marketing", "marketing-abm",
+//!     CallerPolicy::allow_namespaces(["gtm"]), "marketing-worker");
+//! NexusWorker::new(connection, options, services).await?.run(shutdown).await?;
+//! ```
+
+pub mod caller;
+pub mod error;
+pub mod services;
+pub mod token;
+pub mod worker;
+pub mod workflow_run;
+
+pub use caller::{CallerInfo, CallerPolicy};
+pub use error::{HandlerError, HandlerErrorKind};
+pub use services::{NexusServices, OperationContext, StartOutcome};
+pub use worker::{NexusWorker, NexusWorkerOptions};
+pub use workflow_run::WorkflowStart;

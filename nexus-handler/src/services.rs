@@ -1,0 +1,296 @@
+//! The registry of operations a Nexus worker serves, keyed by service and operation
+//! name, each registered through its contract descriptor.
+//!
+//! Two shapes of operation exist:
+//!
+//! - **sync** ([`NexusServices::sync`]): the handler answers within the request
+//!   (Nexus gives it about ten seconds), and the result goes straight back to the
+//!   caller's workflow. Right for lookups such as `checkAbmProgram`.
+//! - **workflow-backed async** ([`NexusServices::workflow_run`]): the handler names a
+//!   workflow to start; this layer starts it with the Nexus request id (so a retried
+//!   request finds the same run) and a completion callback, and answers with an
+//!   operation token at once. When the workflow closes, the server delivers its result
+//!   to the caller through the callback. Right for long work such as a coordinator run.
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared_contracts::operation::Operation;
+use temporalio_common::protos::coresdk::AsJsonPayloadExt;
+use temporalio_common::protos::temporal::api::common::v1::Payload;
+use temporalio_common::protos::temporal::api::nexus::v1::Link;
+
+use crate::caller::CallerInfo;
+use crate::error::HandlerError;
+use crate::workflow_run::{WorkflowStart, WorkflowStarter};
+
+/// What a handler knows about the request it serves.
+#[derive(Debug, Clone)]
+pub struct OperationContext {
+    /// The endpoint the caller addressed.
+    pub endpoint: String,
+    /// Service name.
+    pub service: String,
+    /// Operation name.
+    pub operation: String,
+    /// The Nexus request id: stable across the server's retries of one request.
+    pub request_id: String,
+    /// The calling workflow, when the server said who it is.
+    pub caller: Option<CallerInfo>,
+    /// Nexus request headers (lower-case names).
+    pub headers: HashMap<String, String>,
+    /// When the server stops waiting for this request.
+    pub deadline: Option<SystemTime>,
+    /// Links the server attached (the caller's scheduled event).
+    pub links: Vec<Link>,
+    /// Where to deliver an async operation's completion.
+    pub callback_url: String,
+    /// Headers to send with that completion.
+    pub callback_headers: HashMap<String, String>,
+}
+
+/// How a start request ended well.
+#[derive(Debug, Clone)]
+pub enum StartOutcome {
+    /// A sync result.
+    Sync(Payload),
+    /// An async operation is under way.
+    Async {
+        /// The token the caller will use to refer to it.
+        token: String,
+        /// Links to what backs it (the started workflow).
+        links: Vec<Link>,
+    },
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// An operation with its types erased, as the worker's dispatch sees it.
+trait ErasedOperation: Send + Sync {
+    fn start(
+        &self,
+        context: OperationContext,
+        payload: Option<Payload>,
+        starter: Arc<WorkflowStarter>,
+    ) -> BoxFuture<Result<StartOutcome, HandlerError>>;
+
+    fn cancel(
+        &self,
+        token: String,
+        starter: Arc<WorkflowStarter>,
+    ) -> BoxFuture<Result<(), HandlerError>>;
+}
+
+/// The operations a worker serves.
+#[derive(Default, Clone)]
+pub struct NexusServices {
+    operations: BTreeMap<(String, String), Arc<dyn ErasedOperation>>,
+}
+
+impl std::fmt::Debug for NexusServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.operations.keys().map(|(s, o)| format!("{s}/{o}")))
+            .finish()
+    }
+}
+
+impl NexusServices {
+    /// No operations yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a synchronous operation: `handler` turns the decoded, validated input
+    /// into the output, which goes back to the caller as `json/plain`.
+    pub fn sync<I, O, F, Fut>(mut self, operation: Operation<I, O>, handler: F) -> Self
+    where
+        I: DeserializeOwned + Send + 'static,
+        O: Serialize + DeserializeOwned + Send + 'static,
+        F: Fn(OperationContext, I) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, HandlerError>> + Send + 'static,
+    {
+        self.insert(operation, SyncOperation { operation, handler });
+        self
+    }
+
+    /// Registers a workflow-backed asynchronous operation: `handler` turns the input into
+    /// the workflow to start. The workflow's result must have the operation's output
+    /// shape `O`: it is what the caller receives.
+    pub fn workflow_run<I, O, F, Fut>(mut self, operation: Operation<I, O>, handler: F) -> Self
+    where
+        I: DeserializeOwned + Send + 'static,
+        O: Serialize + DeserializeOwned + Send + 'static,
+        F: Fn(OperationContext, I) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<WorkflowStart, HandlerError>> + Send + 'static,
+    {
+        self.insert(operation, WorkflowRunOperation { operation, handler });
+        self
+    }
+
+    fn insert<I, O>(&mut self, operation: Operation<I, O>, erased: impl ErasedOperation + 'static) {
+        self.operations.insert(
+            (operation.service.to_owned(), operation.name.to_owned()),
+            Arc::new(erased),
+        );
+    }
+
+    /// `service/operation` of everything registered, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.operations
+            .keys()
+            .map(|(service, operation)| format!("{service}/{operation}"))
+            .collect()
+    }
+
+    pub(crate) async fn start(
+        &self,
+        context: OperationContext,
+        payload: Option<Payload>,
+        starter: Arc<WorkflowStarter>,
+    ) -> Result<StartOutcome, HandlerError> {
+        let operation = self.lookup(&context.service, &context.operation)?;
+        operation.start(context, payload, starter).await
+    }
+
+    pub(crate) async fn cancel(
+        &self,
+        service: &str,
+        operation: &str,
+        token: String,
+        starter: Arc<WorkflowStarter>,
+    ) -> Result<(), HandlerError> {
+        self.lookup(service, operation)?
+            .cancel(token, starter)
+            .await
+    }
+
+    fn lookup(
+        &self,
+        service: &str,
+        operation: &str,
+    ) -> Result<Arc<dyn ErasedOperation>, HandlerError> {
+        self.operations
+            .get(&(service.to_owned(), operation.to_owned()))
+            .cloned()
+            .ok_or_else(|| {
+                HandlerError::not_found(format!(
+                    "no operation {service}/{operation} on this endpoint (it serves: {})",
+                    self.names().join(", ")
+                ))
+            })
+    }
+}
+
+/// Decodes a request payload as the operation's input. Only JSON is accepted: the
+/// contract is plain `json/plain`, the same for callers in every language.
+fn decode_input<I: DeserializeOwned, O>(
+    operation: &Operation<I, O>,
+    payload: Option<&Payload>,
+) -> Result<I, HandlerError> {
+    let Some(payload) = payload else {
+        return Err(HandlerError::bad_request(format!(
+            "{operation} needs an input payload"
+        )));
+    };
+    if let Some(encoding) = payload.metadata.get("encoding")
+        && encoding.as_slice() != b"json/plain"
+    {
+        return Err(HandlerError::bad_request(format!(
+            "{operation} takes json/plain input, not {:?}",
+            String::from_utf8_lossy(encoding)
+        )));
+    }
+    Ok(operation.decode_input(&payload.data)?)
+}
+
+struct SyncOperation<I, O, F> {
+    operation: Operation<I, O>,
+    handler: F,
+}
+
+impl<I, O, F, Fut> ErasedOperation for SyncOperation<I, O, F>
+where
+    I: DeserializeOwned + Send + 'static,
+    O: Serialize + DeserializeOwned + Send + 'static,
+    F: Fn(OperationContext, I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, HandlerError>> + Send + 'static,
+{
+    fn start(
+        &self,
+        context: OperationContext,
+        payload: Option<Payload>,
+        _starter: Arc<WorkflowStarter>,
+    ) -> BoxFuture<Result<StartOutcome, HandlerError>> {
+        let input = match decode_input(&self.operation, payload.as_ref()) {
+            Ok(input) => input,
+            Err(err) => return Box::pin(async move { Err(err) }),
+        };
+        let future = (self.handler)(context, input);
+        Box::pin(async move {
+            let output = future.await?;
+            let payload = output.as_json_payload().map_err(|err| {
+                HandlerError::permanent_internal(format!("encoding the result: {err}"))
+            })?;
+            Ok(StartOutcome::Sync(payload))
+        })
+    }
+
+    fn cancel(
+        &self,
+        _token: String,
+        _starter: Arc<WorkflowStarter>,
+    ) -> BoxFuture<Result<(), HandlerError>> {
+        let operation = self.operation.to_string();
+        Box::pin(async move {
+            Err(HandlerError::bad_request(format!(
+                "{operation} is synchronous: there is nothing to cancel"
+            )))
+        })
+    }
+}
+
+struct WorkflowRunOperation<I, O, F> {
+    operation: Operation<I, O>,
+    handler: F,
+}
+
+impl<I, O, F, Fut> ErasedOperation for WorkflowRunOperation<I, O, F>
+where
+    I: DeserializeOwned + Send + 'static,
+    O: Serialize + DeserializeOwned + Send + 'static,
+    F: Fn(OperationContext, I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<WorkflowStart, HandlerError>> + Send + 'static,
+{
+    fn start(
+        &self,
+        context: OperationContext,
+        payload: Option<Payload>,
+        starter: Arc<WorkflowStarter>,
+    ) -> BoxFuture<Result<StartOutcome, HandlerError>> {
+        let input = match decode_input(&self.operation, payload.as_ref()) {
+            Ok(input) => input,
+            Err(err) => return Box::pin(async move { Err(err) }),
+        };
+        let future = (self.handler)(context.clone(), input);
+        Box::pin(async move {
+            let start = future.await?;
+            let (token, links) = starter.start(&context, start).await?;
+            Ok(StartOutcome::Async { token, links })
+        })
+    }
+
+    fn cancel(
+        &self,
+        token: String,
+        starter: Arc<WorkflowStarter>,
+    ) -> BoxFuture<Result<(), HandlerError>> {
+        Box::pin(async move { starter.cancel(&token).await })
+    }
+}

@@ -1,0 +1,284 @@
+//! Starting and cancelling the workflows behind async operations.
+//!
+//! The start request carries four things that make the operation work end to end:
+//!
+//! - `request_id` = the Nexus request id, so a start the server retries (because our
+//!   answer was lost, say) finds the run it already started instead of a second one;
+//! - a `completion_callback` with the URL and headers the server gave us, plus the
+//!   operation token: when the workflow closes, the server completes the caller's
+//!   operation with the workflow's result;
+//! - `links` to the caller's event, so the backing run's history points at its caller;
+//! - and we answer with a link to the run's first event, so the caller's
+//!   `NexusOperationStarted` event points at the run.
+
+use std::collections::HashMap;
+
+use temporalio_client::Connection;
+use temporalio_client::grpc::WorkflowService;
+use temporalio_client::tonic::{Code, IntoRequest, Status};
+use temporalio_common::protos::coresdk::AsJsonPayloadExt;
+use temporalio_common::protos::temporal::api::common::v1::{
+    Callback, Link as CommonLink, Payloads, WorkflowExecution, WorkflowType, callback,
+};
+use temporalio_common::protos::temporal::api::nexus::v1::{Link, workflow_event_link_from_nexus};
+use temporalio_common::protos::temporal::api::taskqueue::v1::TaskQueue;
+use temporalio_common::protos::temporal::api::workflowservice::v1::{
+    RequestCancelWorkflowExecutionRequest, StartWorkflowExecutionRequest,
+};
+
+use crate::error::HandlerError;
+use crate::services::OperationContext;
+use crate::token::WorkflowRunToken;
+
+/// The header that carries the operation token on completion callbacks.
+const OPERATION_TOKEN_HEADER: &str = "Nexus-Operation-Token";
+
+/// The `type` of a link to a workflow history event, as every Temporal SDK writes it.
+pub const WORKFLOW_EVENT_LINK_TYPE: &str = "temporal.api.common.v1.Link.WorkflowEvent";
+
+/// The workflow a workflow-backed operation starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowStart {
+    /// Workflow type, e.g. `DrewCoordinator`.
+    pub workflow_type: String,
+    /// Workflow id. Derive it from the input and the request id, so it is unique per
+    /// operation and stable across retries.
+    pub workflow_id: String,
+    /// Task queue of the worker that runs the workflow.
+    pub task_queue: String,
+    /// The workflow's input, sent as `json/plain`.
+    pub input: serde_json::Value,
+}
+
+impl WorkflowStart {
+    /// Starts `workflow_type` as `workflow_id` on `task_queue` with `input`.
+    pub fn new(
+        workflow_type: impl Into<String>,
+        workflow_id: impl Into<String>,
+        task_queue: impl Into<String>,
+        input: &impl serde::Serialize,
+    ) -> Result<Self, HandlerError> {
+        Ok(Self {
+            workflow_type: workflow_type.into(),
+            workflow_id: workflow_id.into(),
+            task_queue: task_queue.into(),
+            input: serde_json::to_value(input).map_err(|err| {
+                HandlerError::permanent_internal(format!("encoding the workflow input: {err}"))
+            })?,
+        })
+    }
+}
+
+/// Starts and cancels backing workflows in the handler's own namespace.
+#[derive(Debug, Clone)]
+pub struct WorkflowStarter {
+    connection: Connection,
+    namespace: String,
+    identity: String,
+}
+
+impl WorkflowStarter {
+    pub(crate) fn new(connection: Connection, namespace: String, identity: String) -> Self {
+        Self {
+            connection,
+            namespace,
+            identity,
+        }
+    }
+
+    /// Starts the workflow; returns the operation token and a link to the run.
+    pub(crate) async fn start(
+        &self,
+        context: &OperationContext,
+        start: WorkflowStart,
+    ) -> Result<(String, Vec<Link>), HandlerError> {
+        let token = WorkflowRunToken::new(&self.namespace, &start.workflow_id).encode();
+        let input = start.input.as_json_payload().map_err(|err| {
+            HandlerError::permanent_internal(format!("encoding the workflow input: {err}"))
+        })?;
+        let caller_links: Vec<CommonLink> = context
+            .links
+            .iter()
+            .filter_map(|link| workflow_event_link_from_nexus(link).ok())
+            .collect();
+        let mut callback_header: HashMap<String, String> = context.callback_headers.clone();
+        callback_header.insert(OPERATION_TOKEN_HEADER.to_owned(), token.clone());
+        let request = StartWorkflowExecutionRequest {
+            namespace: self.namespace.clone(),
+            workflow_id: start.workflow_id.clone(),
+            workflow_type: Some(WorkflowType {
+                name: start.workflow_type.clone(),
+            }),
+            task_queue: Some(TaskQueue {
+                name: start.task_queue.clone(),
+                ..Default::default()
+            }),
+            input: Some(Payloads {
+                payloads: vec![input],
+            }),
+            identity: self.identity.clone(),
+            request_id: context.request_id.clone(),
+            completion_callbacks: vec![Callback {
+                variant: Some(callback::Variant::Nexus(callback::Nexus {
+                    url: context.callback_url.clone(),
+                    header: callback_header,
+                })),
+                links: caller_links.clone(),
+            }],
+            links: caller_links,
+            ..Default::default()
+        };
+        let response = WorkflowService::start_workflow_execution(
+            &mut self.connection.clone(),
+            request.into_request(),
+        )
+        .await
+        .map_err(|status| start_error(&start, &status))?
+        .into_inner();
+        tracing::info!(
+            workflow_id = %start.workflow_id,
+            run_id = %response.run_id,
+            started = response.started,
+            "backing workflow {}",
+            if response.started { "started" } else { "already running for this request" }
+        );
+        let link = run_link(&self.namespace, &start.workflow_id, &response.run_id);
+        Ok((token, vec![link]))
+    }
+
+    /// Cancels the workflow a token names. A workflow that has already closed has
+    /// nothing left to cancel, which is success.
+    pub(crate) async fn cancel(&self, token: &str) -> Result<(), HandlerError> {
+        let token = WorkflowRunToken::decode(token)
+            .map_err(|err| HandlerError::bad_request(err.to_string()))?;
+        if token.namespace != self.namespace {
+            return Err(HandlerError::bad_request(format!(
+                "operation token names namespace {:?}, but this handler serves {:?}",
+                token.namespace, self.namespace
+            )));
+        }
+        let request = RequestCancelWorkflowExecutionRequest {
+            namespace: self.namespace.clone(),
+            workflow_execution: Some(WorkflowExecution {
+                workflow_id: token.workflow_id.clone(),
+                run_id: String::new(),
+            }),
+            identity: self.identity.clone(),
+            reason: "canceled by the Nexus caller".to_owned(),
+            ..Default::default()
+        };
+        match WorkflowService::request_cancel_workflow_execution(
+            &mut self.connection.clone(),
+            request.into_request(),
+        )
+        .await
+        {
+            Ok(_) => {
+                tracing::info!(workflow_id = %token.workflow_id, "backing workflow cancel requested");
+                Ok(())
+            }
+            Err(status) if status.code() == Code::NotFound => {
+                tracing::info!(workflow_id = %token.workflow_id, "backing workflow already closed");
+                Ok(())
+            }
+            Err(status) => Err(grpc_error(
+                &format!("cancelling workflow {}", token.workflow_id),
+                &status,
+            )),
+        }
+    }
+}
+
+/// A link to the first event of a run, in the URL form Nexus links use.
+pub fn run_link(namespace: &str, workflow_id: &str, run_id: &str) -> Link {
+    Link {
+        url: format!(
+            "temporal:///namespaces/{}/workflows/{}/{}/history?referenceType=EventReference&eventID=1&eventType=EVENT_TYPE_WORKFLOW_EXECUTION_STARTED",
+            percent_encode(namespace),
+            percent_encode(workflow_id),
+            percent_encode(run_id)
+        ),
+        r#type: WORKFLOW_EVENT_LINK_TYPE.to_owned(),
+    }
+}
+
+fn start_error(start: &WorkflowStart, status: &Status) -> HandlerError {
+    if status.code() == Code::AlreadyExists {
+        return HandlerError::operation_failed(format!(
+            "workflow {} is already running for another request",
+            start.workflow_id
+        ));
+    }
+    grpc_error(
+        &format!(
+            "starting {} workflow {}",
+            start.workflow_type, start.workflow_id
+        ),
+        status,
+    )
+}
+
+/// Maps a server error to a handler error: the caller's mistakes are not retried,
+/// everything transient is.
+fn grpc_error(doing: &str, status: &Status) -> HandlerError {
+    let message = format!("{doing}: {}", status.message());
+    match status.code() {
+        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => {
+            HandlerError::bad_request(message)
+        }
+        Code::NotFound => HandlerError::not_found(message),
+        Code::PermissionDenied | Code::Unauthenticated => HandlerError::unauthorized(message),
+        Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted | Code::Aborted => {
+            HandlerError::unavailable(message)
+        }
+        _ => HandlerError::retryable_internal(message),
+    }
+}
+
+/// Escapes what is not unreserved in a URL path segment.
+fn percent_encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::caller::CallerInfo;
+
+    #[test]
+    fn run_links_parse_back_to_the_run() {
+        let link = run_link("gtm", "drew-acme corp/1", "run-1");
+        assert_eq!(link.r#type, WORKFLOW_EVENT_LINK_TYPE);
+        let parsed = CallerInfo::from_url(&link.url).unwrap();
+        assert_eq!(parsed.namespace, "gtm");
+        assert_eq!(parsed.workflow_id, "drew-acme corp/1");
+        assert_eq!(parsed.run_id, "run-1");
+        let common = workflow_event_link_from_nexus(&run_link("gtm", "w", "r")).unwrap();
+        assert!(format!("{common:?}").contains("event_id: 1"), "{common:?}");
+    }
+
+    #[test]
+    fn server_errors_map_by_whose_fault_they_are() {
+        let cases = [
+            (Code::InvalidArgument, "BAD_REQUEST (non-retryable)"),
+            (Code::NotFound, "NOT_FOUND (non-retryable)"),
+            (Code::Unavailable, "UNAVAILABLE (retryable)"),
+            (Code::Internal, "INTERNAL (retryable)"),
+        ];
+        for (code, expected) in cases {
+            let error = grpc_error("starting x", &Status::new(code, "boom"));
+            assert_eq!(error.to_string(), format!("{expected}: starting x: boom"));
+        }
+        let start = WorkflowStart::new("T", "w-1", "q", &serde_json::json!({})).unwrap();
+        let exists = start_error(&start, &Status::new(Code::AlreadyExists, "dup"));
+        assert!(exists.is_operation_outcome());
+    }
+}
