@@ -1,7 +1,10 @@
 //! gtm-worker configuration, read once from the environment.
 
+use std::time::Duration;
+
+use anyhow::Context;
 use service_kit::TemporalSettings;
-use shared_contracts::names::{namespaces, task_queues};
+use shared_contracts::names::{endpoints, namespaces, task_queues};
 
 /// Everything gtm-worker needs to know to run.
 #[derive(Debug, Clone)]
@@ -13,6 +16,11 @@ pub struct Config {
     pub task_queue: String,
     /// GTM database (`GTM_DATABASE_URL`, default `sqlite:.data/gtm.db`).
     pub database_url: String,
+    /// Nexus endpoint of Marketing's ABM service (`GTM_MARKETING_ENDPOINT`, default
+    /// `marketing-abm`).
+    pub marketing_endpoint: String,
+    /// Step 8's deadline (`GTM_ABM_TIMEOUT_SECS`, default 10).
+    pub abm_timeout: Duration,
 }
 
 impl Config {
@@ -22,6 +30,23 @@ impl Config {
             temporal: TemporalSettings::from_env(namespaces::GTM, "gtm-worker")?,
             task_queue: env_or("GTM_TASK_QUEUE", task_queues::GTM_COORDINATOR),
             database_url: env_or("GTM_DATABASE_URL", seed_data::DEFAULT_GTM_DATABASE_URL),
+            marketing_endpoint: env_or("GTM_MARKETING_ENDPOINT", endpoints::MARKETING_ABM),
+            abm_timeout: Duration::from_secs(
+                env_or("GTM_ABM_TIMEOUT_SECS", "10")
+                    .parse()
+                    .context("GTM_ABM_TIMEOUT_SECS must be a whole number of seconds")?,
+            ),
+        })
+    }
+
+    /// Defaults for a server at `address` (`host:port`) and a database URL: for tests.
+    pub fn local(address: &str, database_url: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            temporal: TemporalSettings::local(address, namespaces::GTM, "gtm-worker")?,
+            task_queue: task_queues::GTM_COORDINATOR.to_owned(),
+            database_url: database_url.to_owned(),
+            marketing_endpoint: endpoints::MARKETING_ABM.to_owned(),
+            abm_timeout: Duration::from_secs(10),
         })
     }
 }

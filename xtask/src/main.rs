@@ -8,6 +8,7 @@
 //!   format check, clippy with warnings denied, and every test in the workspace.
 //! - `install`: only the installs.
 //! - `schema`: regenerates `shared-contracts/schema/` from the contract types.
+//! - `record-histories`: re-records the coordinator histories the replay tests use.
 //!
 //! Everything it installs or writes lives in `.tools/` and `.data/` (git ignores both).
 
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "install" => install::run(),
         "schema" => write_schema(),
+        "record-histories" => test::record_histories(),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(())
@@ -50,7 +52,9 @@ commands:
   test     install test dependencies, then fmt check, clippy, and every test
            (arguments after `--` go to `cargo test`)
   install  install the Temporal CLI into .tools/ (and PostgreSQL for tests)
-  schema   regenerate shared-contracts/schema/ from the contract types";
+  schema   regenerate shared-contracts/schema/ from the contract types
+  record-histories
+           re-record gtm-worker/tests/histories/ (replay tests) from real runs";
 
 fn write_schema() -> anyhow::Result<()> {
     let dir = devkit::paths::workspace_root().join("shared-contracts/schema");

@@ -56,6 +56,40 @@ pub fn run(extra: &[String]) -> anyhow::Result<()> {
     result
 }
 
+/// Runs the coordinator's end-to-end tests with `RECORD_HISTORIES=1`, which makes
+/// them write their histories to `gtm-worker/tests/histories/`; then replays them.
+pub fn record_histories() -> anyhow::Result<()> {
+    let cli = temporal_cli::ensure_installed()?;
+    let cli_path = cli.display().to_string();
+    step("running the coordinator end to end, recording histories");
+    cargo(
+        &[
+            "test",
+            "--package",
+            "system-tests",
+            "--test",
+            "it",
+            "coordinator::",
+        ],
+        &[
+            ("TEMPORAL_CLI", cli_path.as_str()),
+            ("RECORD_HISTORIES", "1"),
+        ],
+    )?;
+    step("replaying the new histories");
+    cargo(
+        &[
+            "test",
+            "--package",
+            "gtm-worker",
+            "--test",
+            "it",
+            "replay::",
+        ],
+        &[],
+    )
+}
+
 fn step(what: &str) {
     println!("==> {what}");
 }

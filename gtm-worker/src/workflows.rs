@@ -1,0 +1,455 @@
+//! The Drew Coordinator workflow: nine steps for one account, one brief at the end.
+//!
+//! Steps 1-7 and 9 are activities ([`crate::activities`]); step 8 is a Nexus call to
+//! Marketing's `marketing.abm.v1/checkAbmProgram` through the `marketing-abm`
+//! endpoint. The workflow keeps the nine steps' progress in its state and answers the
+//! `progress` query from it; it upserts the `AccountId` and `CoordinatorStep` search
+//! attributes so runs can be listed and filtered without opening each one.
+//!
+//! Failure rules:
+//! - a malformed input or an unknown account fails the run at step 1, non-retryably,
+//!   naming the account;
+//! - Marketing failing or not answering within the deadline never fails the run: the
+//!   brief says `{"status":"unavailable","reason":...}`;
+//! - a canceled run marks the running step failed ("canceled") and the rest skipped.
+//!
+//! Workflow code must be deterministic: no I/O, no clocks but `ctx.workflow_time()`,
+//! no randomness. Replaying a recorded history (see the replay tests) checks that.
+
+// The SDK macros add undocumented marker consts (`DrewCoordinator::run`, ...).
+#![allow(missing_docs)]
+
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use shared_contracts::codec;
+use shared_contracts::coordinator::{
+    AbmOutcome, CoordinatorBrief, CoordinatorInput, StepProgress, StepStatus, initial_progress,
+};
+use shared_contracts::names::search_attributes;
+use shared_contracts::operation::CHECK_ABM_PROGRAM;
+use shared_contracts::steps::{STEPS, StepId};
+use temporalio_common::RetryPolicy;
+use temporalio_common::protos::coresdk::AsJsonPayloadExt;
+use temporalio_common::protos::coresdk::nexus::nexus_operation_result::Status as NexusStatus;
+use temporalio_common::protos::temporal::api::failure::v1::Failure;
+use temporalio_common::search_attributes::SearchAttributeKey;
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{
+    ActivityExecutionError, ActivityOptions, ApplicationFailure, NexusOperationOptions,
+    WorkflowContext, WorkflowContextView, WorkflowResult, WorkflowTermination,
+};
+
+use crate::activities::{
+    ACCOUNT_NOT_FOUND, ComposeRequest, CoordinatorActivities, IntentRequest, PlanRequest,
+};
+
+/// `AccountId` (Keyword): the run's account.
+const ACCOUNT_ID: SearchAttributeKey<String> =
+    SearchAttributeKey::keyword(search_attributes::ACCOUNT_ID);
+/// `CoordinatorStep` (Keyword): the running step's id; `done` once the brief is stored.
+const COORDINATOR_STEP: SearchAttributeKey<String> =
+    SearchAttributeKey::keyword(search_attributes::COORDINATOR_STEP);
+
+/// The `CoordinatorStep` value of a run that finished all nine steps.
+pub const STEP_DONE: &str = "done";
+
+/// Worker-level settings the workflow reads (through its factory, not its input).
+#[derive(Debug, Clone)]
+pub struct CoordinatorSettings {
+    /// Nexus endpoint of Marketing's ABM service.
+    pub marketing_endpoint: String,
+    /// Step 8's deadline: after it, ABM status is "unavailable".
+    pub abm_timeout: Duration,
+}
+
+/// The Drew Coordinator. Registered with a factory that hands it the worker's
+/// [`CoordinatorSettings`].
+#[workflow]
+pub struct DrewCoordinator {
+    settings: CoordinatorSettings,
+    progress: Vec<StepProgress>,
+}
+
+impl DrewCoordinator {
+    /// A fresh run with all nine steps pending.
+    pub fn new(settings: CoordinatorSettings) -> Self {
+        Self {
+            settings,
+            progress: initial_progress(),
+        }
+    }
+}
+
+#[workflow_methods(factory_only)]
+impl DrewCoordinator {
+    /// Runs the nine steps. The input is taken as raw JSON and validated here, so a
+    /// malformed input fails step 1 with a message instead of failing to decode.
+    #[run(name = "DrewCoordinator")]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        input: serde_json::Value,
+    ) -> WorkflowResult<CoordinatorBrief> {
+        let started_at = now(ctx);
+        let input: CoordinatorInput = match serde_json::to_vec(&input)
+            .map_err(|err| err.to_string())
+            .and_then(|bytes| codec::decode(&bytes).map_err(|err| err.to_string()))
+            .and_then(|input: CoordinatorInput| input.validate().map(|()| input))
+        {
+            Ok(input) => input,
+            Err(message) => {
+                begin(ctx, StepId::LoadAccount);
+                return Err(fail(ctx, StepId::LoadAccount, &message));
+            }
+        };
+        let account_id = input.account_id.to_string();
+        ctx.upsert_search_attributes([ACCOUNT_ID.value_set(account_id.clone())]);
+
+        // 1. Load account.
+        begin(ctx, StepId::LoadAccount);
+        let result = ctx
+            .execute_activity(
+                CoordinatorActivities::load_account,
+                account_id.clone(),
+                activity_options(),
+            )
+            .await;
+        let account = finish(ctx, StepId::LoadAccount, result, |a| {
+            format!("{} · {} · {}", a.name, a.industry, a.region)
+        })?;
+
+        // 2. Enrich firmographics.
+        begin(ctx, StepId::EnrichFirmographics);
+        let result = ctx
+            .execute_activity(
+                CoordinatorActivities::enrich_firmographics,
+                account.clone(),
+                activity_options(),
+            )
+            .await;
+        let firmographics = finish(ctx, StepId::EnrichFirmographics, result, |f| {
+            format!(
+                "{} · {} employees · {} revenue",
+                f.segment.replace('_', "-"),
+                crate::scoring::thousands(f.employees),
+                crate::scoring::usd_short(f.annual_revenue_usd)
+            )
+        })?;
+
+        // 3. Score ICP fit.
+        begin(ctx, StepId::ScoreFit);
+        let result = ctx
+            .execute_activity(
+                CoordinatorActivities::score_fit,
+                firmographics,
+                activity_options(),
+            )
+            .await;
+        let fit = finish(ctx, StepId::ScoreFit, result, |f| {
+            format!("Fit {}/100 (tier {})", f.score, f.tier)
+        })?;
+
+        // 4. Gather intent signals.
+        begin(ctx, StepId::GatherIntent);
+        let request = IntentRequest {
+            account_id: account_id.clone(),
+            as_of: started_at,
+        };
+        let result = ctx
+            .execute_activity(
+                CoordinatorActivities::gather_intent,
+                request,
+                activity_options(),
+            )
+            .await;
+        let intent = finish(ctx, StepId::GatherIntent, result, |i| {
+            format!(
+                "{} signals in {} days · intent {}",
+                i.signal_count, i.window_days, i.level
+            )
+        })?;
+
+        // 5. Map buying committee.
+        begin(ctx, StepId::MapBuyingCommittee);
+        let result = ctx
+            .execute_activity(
+                CoordinatorActivities::map_buying_committee,
+                account_id.clone(),
+                activity_options(),
+            )
+            .await;
+        let committee = finish(ctx, StepId::MapBuyingCommittee, result, |c| {
+            format!(
+                "{} of 5 roles covered ({}%)",
+                c.covered_roles.len(),
+                c.coverage_percent
+            )
+        })?;
+
+        // 6. Review open pipeline.
+        begin(ctx, StepId::ReviewPipeline);
+        let result = ctx
+            .execute_activity(
+                CoordinatorActivities::review_pipeline,
+                account_id.clone(),
+                activity_options(),
+            )
+            .await;
+        let pipeline = finish(ctx, StepId::ReviewPipeline, result, |p| {
+            format!(
+                "{} open · ${} (${} weighted)",
+                p.summary.open_count,
+                crate::scoring::thousands(p.summary.total_amount_usd),
+                crate::scoring::thousands(p.summary.weighted_amount_usd)
+            )
+        })?;
+
+        // 7. Plan next actions.
+        begin(ctx, StepId::PlanNextActions);
+        let request = PlanRequest {
+            account_name: account.name.clone(),
+            fit: fit.clone(),
+            intent: intent.clone(),
+            committee: committee.clone(),
+            pipeline: pipeline.clone(),
+            today: started_at.date_naive(),
+        };
+        let result = ctx
+            .execute_activity(
+                CoordinatorActivities::plan_next_actions,
+                request,
+                activity_options(),
+            )
+            .await;
+        let next_actions = finish(
+            ctx,
+            StepId::PlanNextActions,
+            result,
+            |actions| match actions.first() {
+                Some(first) => format!("{} actions · first: {}", actions.len(), first.action),
+                None => "no actions".to_owned(),
+            },
+        )?;
+
+        // 8. Marketing ABM check, through Nexus.
+        begin(ctx, StepId::MarketingAbmCheck);
+        let abm = check_abm_program(ctx, &input).await;
+        complete(ctx, StepId::MarketingAbmCheck, abm_summary(&abm));
+
+        // 9. Compose coordinator brief.
+        begin(ctx, StepId::ComposeBrief);
+        let request = ComposeRequest {
+            workflow_id: ctx.workflow_id().to_owned(),
+            run_id: ctx.run_id().to_owned(),
+            account,
+            fit,
+            intent,
+            committee,
+            pipeline: pipeline.summary,
+            next_actions,
+            abm,
+            completed_at: now(ctx),
+        };
+        let result = ctx
+            .execute_activity(
+                CoordinatorActivities::compose_brief,
+                request,
+                activity_options(),
+            )
+            .await;
+        let brief = finish(ctx, StepId::ComposeBrief, result, |b| {
+            format!("Brief stored · {} next actions", b.next_actions.len())
+        })?;
+        ctx.upsert_search_attributes([COORDINATOR_STEP.value_set(STEP_DONE.to_owned())]);
+        Ok(brief)
+    }
+
+    /// The nine steps with status, times and summary.
+    #[query(name = "progress")]
+    pub fn progress(&self, _ctx: &WorkflowContextView) -> Vec<StepProgress> {
+        self.progress.clone()
+    }
+}
+
+/// Activities retry with backoff, five attempts at most: nothing retries forever.
+fn activity_options() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(15))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(500))
+                .backoff_coefficient(2.0)
+                .maximum_interval(Duration::from_secs(10))
+                .maximum_attempts(5)
+                .non_retryable_error_types([ACCOUNT_NOT_FOUND, "InvalidAccountId"])
+                .build(),
+        )
+        .build()
+}
+
+/// Step 8: asks Marketing; any failure becomes "unavailable" with the reason.
+async fn check_abm_program(
+    ctx: &WorkflowContext<DrewCoordinator>,
+    input: &CoordinatorInput,
+) -> AbmOutcome {
+    let (endpoint, timeout) = ctx.state(|s| {
+        (
+            s.settings.marketing_endpoint.clone(),
+            s.settings.abm_timeout,
+        )
+    });
+    let request = shared_contracts::abm::AbmCheckRequest {
+        account_id: input.account_id.clone(),
+    };
+    let payload = match request.as_json_payload() {
+        Ok(payload) => payload,
+        Err(err) => return AbmOutcome::unavailable(format!("could not encode the request: {err}")),
+    };
+    let options = NexusOperationOptions::builder()
+        .endpoint(endpoint)
+        .service(CHECK_ABM_PROGRAM.service)
+        .operation(CHECK_ABM_PROGRAM.name)
+        .input(payload)
+        .schedule_to_close_timeout(timeout)
+        .build();
+    let started = match ctx.start_nexus_operation(options).await {
+        Ok(started) => started,
+        Err(failure) => return unavailable(&failure, timeout),
+    };
+    match started.result().await.status {
+        Some(NexusStatus::Completed(payload)) => {
+            match CHECK_ABM_PROGRAM.decode_output(&payload.data) {
+                Ok(answer) => AbmOutcome::Available(answer),
+                Err(err) => {
+                    AbmOutcome::unavailable(format!("Marketing's answer broke the contract: {err}"))
+                }
+            }
+        }
+        Some(
+            NexusStatus::Failed(failure)
+            | NexusStatus::TimedOut(failure)
+            | NexusStatus::Cancelled(failure),
+        ) => unavailable(&failure, timeout),
+        None => AbmOutcome::unavailable("Marketing sent no result"),
+    }
+}
+
+/// "unavailable", with the failure chain's most specific message as the reason.
+fn unavailable(failure: &Failure, timeout: Duration) -> AbmOutcome {
+    let mut deepest = failure;
+    while let Some(cause) = deepest.cause.as_deref() {
+        deepest = cause;
+    }
+    let reason = if deepest.message.contains("timed out") {
+        format!("Marketing did not answer within {}s", timeout.as_secs())
+    } else {
+        format!("Marketing failed: {}", deepest.message)
+    };
+    AbmOutcome::unavailable(reason)
+}
+
+fn abm_summary(abm: &AbmOutcome) -> String {
+    match abm {
+        AbmOutcome::Available(answer) => match &answer.program_name {
+            Some(program) => format!(
+                "{program} · {} · {} touches remaining",
+                answer.status.as_str(),
+                answer.touches_remaining
+            ),
+            None => "In no ABM program".to_owned(),
+        },
+        AbmOutcome::Unavailable(unavailable) => format!("Unavailable: {}", unavailable.reason),
+    }
+}
+
+fn now(ctx: &WorkflowContext<DrewCoordinator>) -> DateTime<Utc> {
+    DateTime::<Utc>::from(ctx.workflow_time().unwrap_or(SystemTime::UNIX_EPOCH))
+}
+
+fn set_step(
+    ctx: &WorkflowContext<DrewCoordinator>,
+    step: StepId,
+    update: impl FnOnce(&mut StepProgress),
+) {
+    ctx.state_mut(|state| {
+        if let Some(progress) = state.progress.iter_mut().find(|p| p.id == step) {
+            update(progress);
+        }
+    });
+}
+
+/// Marks `step` running and publishes it as the run's current step.
+fn begin(ctx: &WorkflowContext<DrewCoordinator>, step: StepId) {
+    let at = now(ctx);
+    set_step(ctx, step, |p| {
+        p.status = StepStatus::Running;
+        p.started_at = Some(at);
+    });
+    ctx.upsert_search_attributes([COORDINATOR_STEP.value_set(step.id().to_owned())]);
+}
+
+fn complete(ctx: &WorkflowContext<DrewCoordinator>, step: StepId, summary: String) {
+    let at = now(ctx);
+    set_step(ctx, step, |p| {
+        p.status = StepStatus::Completed;
+        p.completed_at = Some(at);
+        p.summary = Some(summary);
+    });
+}
+
+/// Ends a step with its activity's result: completed with a summary, or the run ends.
+fn finish<T>(
+    ctx: &WorkflowContext<DrewCoordinator>,
+    step: StepId,
+    result: Result<T, ActivityExecutionError>,
+    summarize: impl FnOnce(&T) -> String,
+) -> WorkflowResult<T> {
+    match result {
+        Ok(value) => {
+            complete(ctx, step, summarize(&value));
+            Ok(value)
+        }
+        Err(ActivityExecutionError::Cancelled(_)) => {
+            mark_failed(ctx, step, "canceled");
+            Err(WorkflowTermination::cancelled())
+        }
+        Err(err) => Err(fail(ctx, step, &activity_message(&err))),
+    }
+}
+
+/// Marks `step` failed and the later steps skipped; the run fails non-retryably.
+fn fail(
+    ctx: &WorkflowContext<DrewCoordinator>,
+    step: StepId,
+    message: &str,
+) -> WorkflowTermination {
+    mark_failed(ctx, step, message);
+    ApplicationFailure::non_retryable(format!(
+        "step {} ({}) failed: {message}",
+        step.number(),
+        step.id()
+    ))
+    .into()
+}
+
+fn mark_failed(ctx: &WorkflowContext<DrewCoordinator>, step: StepId, message: &str) {
+    let at = now(ctx);
+    set_step(ctx, step, |p| {
+        p.status = StepStatus::Failed;
+        p.completed_at = Some(at);
+        p.summary = Some(message.to_owned());
+    });
+    for later in STEPS.iter().filter(|s| s.number() > step.number()) {
+        set_step(ctx, *later, |p| p.status = StepStatus::Skipped);
+    }
+}
+
+/// The activity's own message (the innermost cause), not the wrapper's.
+fn activity_message(err: &ActivityExecutionError) -> String {
+    let Some(mut failure) = err.failure() else {
+        return err.to_string();
+    };
+    while let Some(cause) = failure.cause.as_deref() {
+        failure = cause;
+    }
+    failure.message.clone()
+}
