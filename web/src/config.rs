@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use service_kit::TemporalSettings;
-use shared_contracts::names::namespaces;
+use shared_contracts::names::{namespaces, task_queues};
 
 /// Everything the dashboard needs to know to run.
 #[derive(Debug, Clone)]
@@ -13,21 +13,50 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Temporal connection; the namespace is GTM's (`TEMPORAL_NAMESPACE`, default `gtm`).
     pub temporal: TemporalSettings,
+    /// Task queue coordinator runs are started on (`GTM_TASK_QUEUE`, default
+    /// `gtm-coordinator`).
+    pub task_queue: String,
     /// GTM database, for accounts and stored briefs (`GTM_DATABASE_URL`).
     pub gtm_database_url: String,
+    /// Temporal Web UI, for deep links (`TEMPORAL_UI_URL`, default
+    /// `http://127.0.0.1:8233`).
+    pub temporal_ui_url: String,
+    /// Marketing's namespace, for deep links (`MARKETING_NAMESPACE`, default `marketing`).
+    pub marketing_namespace: String,
 }
 
 impl Config {
     /// Reads the configuration from the environment.
     pub fn from_env() -> anyhow::Result<Self> {
-        let bind = std::env::var("WEB_BIND").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+        let bind = env_or("WEB_BIND", "127.0.0.1:3000");
         Ok(Self {
             bind: bind.parse().with_context(|| {
                 format!("WEB_BIND={bind:?} is not a socket address like 127.0.0.1:3000")
             })?,
             temporal: TemporalSettings::from_env(namespaces::GTM, "web")?,
-            gtm_database_url: std::env::var("GTM_DATABASE_URL")
-                .unwrap_or_else(|_| seed_data::DEFAULT_GTM_DATABASE_URL.to_owned()),
+            task_queue: env_or("GTM_TASK_QUEUE", task_queues::GTM_COORDINATOR),
+            gtm_database_url: env_or("GTM_DATABASE_URL", seed_data::DEFAULT_GTM_DATABASE_URL),
+            temporal_ui_url: env_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
+            marketing_namespace: env_or("MARKETING_NAMESPACE", namespaces::MARKETING),
         })
     }
+
+    /// Defaults for a Temporal server at `address` and a GTM database URL: for tests.
+    pub fn local(address: &str, gtm_database_url: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            bind: "127.0.0.1:0".parse()?,
+            temporal: TemporalSettings::local(address, namespaces::GTM, "web")?,
+            task_queue: task_queues::GTM_COORDINATOR.to_owned(),
+            gtm_database_url: gtm_database_url.to_owned(),
+            temporal_ui_url: "http://127.0.0.1:8233".to_owned(),
+            marketing_namespace: namespaces::MARKETING.to_owned(),
+        })
+    }
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.is_empty())
+        .unwrap_or_else(|| default.to_owned())
 }

@@ -1,53 +1,172 @@
-//! The dashboard: an axum app over the GTM database and Temporal.
+//! The dashboard: an axum app, server-rendered with askama, over Temporal (runs,
+//! progress, results) and the GTM database (accounts, stored briefs).
 //!
-//! [`run`] binds, serves [`router`] and shuts down gracefully when the shutdown future
-//! resolves. [`router`] is separate so tests drive it with `oneshot`.
+//! - [`router`] builds the routes and the middleware: access logs, security headers,
+//!   request size and time limits. Tests drive it with `oneshot`.
+//! - [`run`] binds (loopback by default), serves and shuts down gracefully.
+//! - `pages.rs`: HTML pages and their templates (`templates/`); `api.rs`: the JSON API;
+//!   `temporal.rs`: calls to Temporal; `gtm_db.rs`: reads from the GTM database;
+//!   `views.rs`: what templates show; `csrf.rs`: the form's CSRF check;
+//!   `error.rs`: the one error type, as a page or as JSON.
+//!
+//! The run page refreshes its live part by polling a small HTML fragment with a few
+//! lines of plain JavaScript (`static/app.js`); there is no front-end build and
+//! nothing loads from outside this server.
 
+pub mod api;
 mod config;
+pub mod csrf;
+pub mod error;
+pub mod gtm_db;
+pub mod pages;
+pub mod temporal;
+pub mod views;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Json, Response};
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::routing::{get, post};
 pub use config::Config;
-use serde::Serialize;
-use sqlx::{AnyPool, Row};
-use temporalio_client::Connection;
-use temporalio_client::tonic::Request;
-use temporalio_common::protos::temporal::api::workflowservice::v1::GetSystemInfoRequest;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 
-/// What every handler can reach.
+use crate::gtm_db::GtmReader;
+use crate::temporal::TemporalGateway;
+
+/// Largest request body accepted (the start form and the API's JSON are tiny).
+const BODY_LIMIT: usize = 16 * 1024;
+/// Longest a request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    inner: Arc<Inner>,
+    inner: Arc<Shared>,
 }
 
-struct Inner {
-    gtm_db: AnyPool,
-    temporal: Option<Connection>,
+/// The state behind [`AppState`].
+pub struct Shared {
+    /// Temporal, for runs.
+    pub temporal: TemporalGateway,
+    /// The GTM database, for accounts and briefs.
+    pub gtm: GtmReader,
+    /// Deep links into the Temporal Web UI.
+    pub links: UiLinks,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.inner
+    }
 }
 
 impl AppState {
-    /// State over the GTM database and, when reachable, Temporal.
-    pub fn new(gtm_db: AnyPool, temporal: Option<Connection>) -> Self {
+    /// State from the configuration and an open GTM pool.
+    pub fn new(config: &Config, gtm_pool: sqlx::AnyPool) -> Self {
         Self {
-            inner: Arc::new(Inner { gtm_db, temporal }),
+            inner: Arc::new(Shared {
+                temporal: TemporalGateway::new(config.temporal.clone(), config.task_queue.clone()),
+                gtm: GtmReader::new(gtm_pool),
+                links: UiLinks {
+                    base: config.temporal_ui_url.trim_end_matches('/').to_owned(),
+                    marketing_namespace: config.marketing_namespace.clone(),
+                },
+            }),
         }
     }
 }
 
-/// The dashboard's routes.
+/// Deep links into the Temporal Web UI.
+pub struct UiLinks {
+    base: String,
+    marketing_namespace: String,
+}
+
+impl UiLinks {
+    /// A run's history page.
+    pub fn run(&self, namespace: &str, workflow_id: &str, run_id: &str) -> String {
+        format!(
+            "{}/namespaces/{namespace}/workflows/{}/{}/history",
+            self.base,
+            url_segment(workflow_id),
+            url_segment(run_id)
+        )
+    }
+
+    /// Marketing's side of the step-8 call: the task queue its Nexus worker polls.
+    pub fn marketing_task_queue(&self) -> String {
+        format!(
+            "{}/namespaces/{}/task-queues/{}",
+            self.base,
+            self.marketing_namespace,
+            shared_contracts::names::task_queues::MARKETING_ABM
+        )
+    }
+}
+
+fn url_segment(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The dashboard's routes and middleware.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/api/accounts", get(list_accounts))
-        .with_state(state)
+    let security_headers = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ];
+    let mut router = Router::new()
+        .route("/", get(pages::runs))
+        .route("/runs", post(pages::start_run))
+        .route("/runs/{workflow_id}", get(pages::run))
+        .route("/runs/{workflow_id}/live", get(pages::run_live))
+        .route("/accounts", get(pages::accounts))
+        .route("/static/{name}", get(pages::asset))
+        .route("/api/accounts", get(api::accounts))
+        .route("/api/runs", get(api::runs).post(api::start_run))
+        .route("/api/runs/{workflow_id}", get(api::run))
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .fallback(pages::not_found)
+        .with_state(state);
+    for (name, value) in security_headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
 }
 
 /// Serves the dashboard until `shutdown` resolves.
@@ -55,85 +174,39 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let gtm_db = seed_data::db::connect(&config.gtm_database_url).await?;
-    seed_data::GTM_MIGRATOR
-        .run(&gtm_db)
-        .await
-        .context("migrating the GTM database")?;
-    let temporal = match config.temporal.connect().await {
-        Ok(connection) => Some(connection),
-        Err(err) => {
-            tracing::warn!("{err:#}; the dashboard starts anyway and /readyz reports 503");
-            None
-        }
-    };
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
-        .with_context(|| format!("binding {}", config.bind))?;
+        .with_context(|| {
+            format!(
+                "binding {} (set WEB_BIND to use another address)",
+                config.bind
+            )
+        })?;
+    serve(config, listener, shutdown).await
+}
+
+/// Serves on an already-bound listener (tests bind `127.0.0.1:0` first).
+pub async fn serve(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let gtm_pool = seed_data::db::connect(&config.gtm_database_url).await?;
+    seed_data::GTM_MIGRATOR
+        .run(&gtm_pool)
+        .await
+        .context("migrating the GTM database")?;
+    let state = AppState::new(&config, gtm_pool.clone());
+    if !state.temporal.is_reachable().await {
+        tracing::warn!(
+            "Temporal is unreachable; the dashboard starts anyway and /readyz reports 503"
+        );
+    }
     tracing::info!("dashboard on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(AppState::new(gtm_db, temporal)))
+    let result = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving the dashboard")
-}
-
-async fn healthz() -> &'static str {
-    "ok"
-}
-
-async fn readyz(State(state): State<AppState>) -> Response {
-    let Some(connection) = state.inner.temporal.clone() else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "Temporal is not connected").into_response();
-    };
-    match connection
-        .workflow_service()
-        .get_system_info(Request::new(GetSystemInfoRequest::default()))
-        .await
-    {
-        Ok(_) => "ready".into_response(),
-        Err(status) => {
-            tracing::warn!(%status, "readiness check: Temporal unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "Temporal is unreachable").into_response()
-        }
-    }
-}
-
-/// A seeded account, as `GET /api/accounts` lists it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AccountSummary {
-    id: String,
-    name: String,
-    industry: String,
-    region: String,
-    employees: i64,
-}
-
-async fn list_accounts(State(state): State<AppState>) -> Response {
-    let rows =
-        sqlx::query("SELECT id, name, industry, region, employees FROM accounts ORDER BY name")
-            .fetch_all(&state.inner.gtm_db)
-            .await;
-    match rows {
-        Ok(rows) => Json(
-            rows.iter()
-                .map(|row| AccountSummary {
-                    id: row.get(0),
-                    name: row.get(1),
-                    industry: row.get(2),
-                    region: row.get(3),
-                    employees: row.get(4),
-                })
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "listing accounts");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(serde_json::json!({"error": "could not read accounts"})),
-            )
-                .into_response()
-        }
-    }
+        .context("serving the dashboard");
+    gtm_pool.close().await;
+    result
 }
