@@ -13,10 +13,12 @@
 //!   until the registry shows them.
 //! - [`postgres`]: a private PostgreSQL cluster from Debian's packages, and a fresh
 //!   database per test.
+//! - [`browser`]: headless Chromium and chromedriver for browser tests.
 //! - [`ports`]: free loopback ports and "is this port taken?" checks.
 //! - [`probe`]: a test caller workflow that calls one Nexus operation and reports
 //!   what it saw.
 
+pub mod browser;
 pub mod dev_server;
 pub mod nexus_endpoints;
 pub mod paths;

@@ -63,6 +63,21 @@ pub fn ensure_installed() -> anyhow::Result<PathBuf> {
         .context("apt-get installed postgresql, but no /usr/lib/postgresql/*/bin/initdb appeared")
 }
 
+/// Installs Debian packages with apt-get (as root), or says how to.
+pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    if !is_root() {
+        bail!(
+            "missing Debian packages: install them with `sudo apt-get install {}`",
+            packages.join(" ")
+        );
+    }
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
 /// A PostgreSQL cluster of our own: trust authentication on 127.0.0.1 only.
 #[derive(Debug)]
 pub struct LocalCluster {

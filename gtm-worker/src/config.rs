@@ -21,6 +21,14 @@ pub struct Config {
     pub marketing_endpoint: String,
     /// Step 8's deadline (`GTM_ABM_TIMEOUT_SECS`, default 10).
     pub abm_timeout: Duration,
+    /// Namespaces whose workflows may call `gtm.coordinator.v1`
+    /// (`GTM_ALLOWED_CALLER_NAMESPACES`, comma-separated, default `marketing`).
+    pub allowed_caller_namespaces: Vec<String>,
+    /// Serve requests that carry no caller namespace
+    /// (`GTM_ALLOW_UNIDENTIFIED_CALLERS`, default `false`).
+    pub allow_unidentified_callers: bool,
+    /// Nexus handlers running at once (`GTM_MAX_CONCURRENT_NEXUS_TASKS`, default 32).
+    pub max_concurrent_nexus_tasks: usize,
 }
 
 impl Config {
@@ -36,6 +44,22 @@ impl Config {
                     .parse()
                     .context("GTM_ABM_TIMEOUT_SECS must be a whole number of seconds")?,
             ),
+            allowed_caller_namespaces: env_or(
+                "GTM_ALLOWED_CALLER_NAMESPACES",
+                namespaces::MARKETING,
+            )
+            .split(',')
+            .map(str::trim)
+            .filter(|ns| !ns.is_empty())
+            .map(str::to_owned)
+            .collect(),
+            allow_unidentified_callers: parse_bool(
+                "GTM_ALLOW_UNIDENTIFIED_CALLERS",
+                &env_or("GTM_ALLOW_UNIDENTIFIED_CALLERS", "false"),
+            )?,
+            max_concurrent_nexus_tasks: env_or("GTM_MAX_CONCURRENT_NEXUS_TASKS", "32")
+                .parse()
+                .context("GTM_MAX_CONCURRENT_NEXUS_TASKS must be a positive number")?,
         })
     }
 
@@ -47,6 +71,9 @@ impl Config {
             database_url: database_url.to_owned(),
             marketing_endpoint: endpoints::MARKETING_ABM.to_owned(),
             abm_timeout: Duration::from_secs(10),
+            allowed_caller_namespaces: vec![namespaces::MARKETING.to_owned()],
+            allow_unidentified_callers: false,
+            max_concurrent_nexus_tasks: 32,
         })
     }
 }
@@ -56,4 +83,12 @@ fn env_or(name: &str, default: &str) -> String {
         .ok()
         .filter(|value| !value.is_empty())
         .unwrap_or_else(|| default.to_owned())
+}
+
+fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        other => anyhow::bail!("{name}={other:?} is not a boolean (true/false)"),
+    }
 }

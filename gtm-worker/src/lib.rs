@@ -2,15 +2,21 @@
 //!
 //! - [`workflows`]: the nine-step `DrewCoordinator`.
 //! - [`activities`]: steps 1-7 and 9, over the GTM database ([`store`]).
+//! - [`nexus`]: the `gtm.coordinator.v1` Nexus service: `runCoordinator` starts a
+//!   coordinator for another namespace (Marketing's campaign launches) and completes
+//!   with its brief.
 //! - [`scoring`], [`recommendations`]: the business rules, pure and unit-tested.
 //!
-//! [`run`] opens the GTM database (migrating it), connects to Temporal and runs an SDK
-//! worker for the coordinator until the shutdown future resolves; in-flight workflow
-//! and activity tasks then finish. `main.rs` calls it with [`Config::from_env`];
-//! tests call it with their own config.
+//! [`run`] opens the GTM database (migrating it), connects to Temporal and runs two
+//! workers on the one task queue and connection until the shutdown future resolves:
+//! an SDK worker for the coordinator's workflow and activity tasks, and a Nexus worker
+//! (the SDK worker does not take Nexus tasks) for `gtm.coordinator.v1`. In-flight
+//! tasks then finish. `main.rs` calls it with [`Config::from_env`]; tests call it with
+//! their own config.
 
 pub mod activities;
 mod config;
+pub mod nexus;
 pub mod recommendations;
 pub mod scoring;
 pub mod store;
@@ -20,6 +26,8 @@ use std::future::Future;
 
 use anyhow::Context;
 pub use config::Config;
+use nexus_handler::{CallerPolicy, NexusWorker, NexusWorkerOptions};
+use service_kit::Shutdown;
 use temporalio_client::{Client, ClientOptions};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
@@ -30,7 +38,8 @@ use crate::workflows::{CoordinatorSettings, DrewCoordinator};
 /// Runs the worker until `shutdown` resolves.
 ///
 /// The SDK worker's future is not `Send` (workflow code runs on a local task set), so
-/// `run` is awaited on the caller's task, never spawned.
+/// `run` is awaited on the caller's task, never spawned. The Nexus worker runs on a
+/// task of its own; if either stops on an error, the other is stopped too.
 pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -43,10 +52,17 @@ pub async fn run(
     let store = GtmStore::new(pool.clone());
     let connection = config.temporal.connect().await?;
     let client = Client::new(
-        connection,
+        connection.clone(),
         ClientOptions::new(config.temporal.namespace.clone()).build(),
     )
     .context("creating the Temporal client")?;
+
+    let nexus = NexusWorker::new(
+        connection,
+        config.nexus_worker_options(),
+        nexus::services(&config.task_queue),
+    )
+    .await?;
 
     let runtime =
         Runtime::from_current_tokio(Default::default()).context("creating the SDK runtime")?;
@@ -57,10 +73,23 @@ pub async fn run(
         .register_activities(CoordinatorActivities::new(store))
         .build();
     let mut worker = Worker::new(&runtime, client, options).context("creating the GTM worker")?;
-    let stop = worker.shutdown_handle();
-    let stopper = tokio::spawn(async move {
-        shutdown.await;
-        stop();
+
+    let shutdown = Shutdown::on(shutdown);
+    let nexus = tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            let result = nexus.run(shutdown.triggered()).await;
+            shutdown.trigger();
+            result
+        }
+    });
+    let stop_workflows = worker.shutdown_handle();
+    let stopper = tokio::spawn({
+        let triggered = shutdown.triggered();
+        async move {
+            triggered.await;
+            stop_workflows();
+        }
     });
     tracing::info!(
         namespace = %config.temporal.namespace,
@@ -69,19 +98,54 @@ pub async fn run(
         abm_timeout_secs = config.abm_timeout.as_secs(),
         "gtm-worker polling"
     );
-    let result = worker.run().await.context("running the GTM worker");
+    let workflows = worker
+        .run()
+        .await
+        .context("running the GTM workflow worker");
     stopper.abort();
+    // The workflow worker may have stopped on its own (an error): stop the Nexus one.
+    shutdown.trigger();
+    let nexus = nexus
+        .await
+        .context("the Nexus worker's task panicked")
+        .and_then(|result| result.context("running the GTM Nexus worker"));
     pool.close().await;
     tracing::info!("gtm-worker stopped");
-    result
+    both(workflows, nexus)
 }
 
-/// Settings passed to every coordinator run.
+/// The first error of two workers, logging the second so it is not lost.
+fn both(first: anyhow::Result<()>, second: anyhow::Result<()>) -> anyhow::Result<()> {
+    match (first, second) {
+        (Err(first), Err(second)) => {
+            tracing::error!(error = %format!("{second:#}"), "second worker error");
+            Err(first)
+        }
+        (first, second) => first.and(second),
+    }
+}
+
 impl Config {
+    /// Settings passed to every coordinator run.
     fn coordinator_settings(&self) -> CoordinatorSettings {
         CoordinatorSettings {
             marketing_endpoint: self.marketing_endpoint.clone(),
             abm_timeout: self.abm_timeout,
         }
+    }
+
+    /// The Nexus worker shares the SDK worker's namespace, task queue (the
+    /// `gtm-coordinator` endpoint's target) and identity.
+    fn nexus_worker_options(&self) -> NexusWorkerOptions {
+        let policy = CallerPolicy::allow_namespaces(self.allowed_caller_namespaces.clone())
+            .with_unidentified_callers(self.allow_unidentified_callers);
+        let mut options = NexusWorkerOptions::new(
+            self.temporal.namespace.clone(),
+            self.task_queue.clone(),
+            policy,
+            self.temporal.connection.identity.clone(),
+        );
+        options.max_concurrent_tasks = self.max_concurrent_nexus_tasks;
+        options
     }
 }

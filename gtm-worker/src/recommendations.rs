@@ -14,7 +14,8 @@
 //!    topic.
 //! 5. Committee coverage below 60% → map the missing roles.
 //! 6. Fit tier `D` → deprioritise; nurture only.
-//! 7. Nothing else applies → keep a light nurture cadence.
+//! 7. Open pipeline and nothing closing soon → advance the furthest opportunity.
+//! 8. Nothing else applies → keep a light nurture cadence.
 //!
 //! # ABM integration (step 9)
 //!
@@ -117,6 +118,31 @@ pub fn next_actions(picture: &AccountPicture<'_>) -> Vec<NextAction> {
         actions.push((
             "Deprioritise: nurture only".to_owned(),
             format!("ICP fit {} (tier D)", picture.fit.score),
+        ));
+    }
+    if closing_soon.is_none()
+        && let Some(furthest) = picture
+            .opportunities
+            .iter()
+            .filter(|o| o.stage.is_open())
+            .max_by_key(|o| o.stage)
+    {
+        actions.push((
+            format!(
+                "Advance \"{}\" past {}",
+                furthest.name,
+                furthest.stage.as_str()
+            ),
+            format!(
+                "{} open opportunities worth ${} in pipeline; the next expected close is {}",
+                picture.pipeline.open_count,
+                crate::scoring::thousands(picture.pipeline.total_amount_usd),
+                picture
+                    .pipeline
+                    .next_close_date
+                    .as_deref()
+                    .unwrap_or("not set")
+            ),
         ));
     }
     if actions.is_empty() {
@@ -349,6 +375,47 @@ mod tests {
             })
             .iter()
             .any(|a| a.action == "Deprioritise: nurture only")
+        );
+    }
+
+    #[test]
+    fn open_pipeline_without_a_close_in_sight_is_advanced() {
+        let all = [
+            "economic_buyer",
+            "champion",
+            "technical_evaluator",
+            "procurement",
+            "end_user",
+        ];
+        let later = |stage, name: &str| OpportunityRecord {
+            id: name.into(),
+            name: name.into(),
+            stage,
+            amount_usd: 100_000,
+            close_date: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+        };
+        let opportunities = [
+            later(OpportunityStage::Discovery, "Small"),
+            later(OpportunityStage::Proposal, "Platform"),
+        ];
+        let mut p = pipeline(2);
+        p.total_amount_usd = 200_000;
+        p.next_close_date = Some("2026-09-01".into());
+        let (f, i, c) = (fit(90, "A"), intent("high", 5), committee(&all));
+        let actions = next_actions(&AccountPicture {
+            account_name: "A",
+            fit: &f,
+            intent: &i,
+            committee: &c,
+            pipeline: &p,
+            opportunities: &opportunities,
+            today: today(),
+        });
+        assert_eq!(actions.len(), 1);
+        assert_eq!(actions[0].action, "Advance \"Platform\" past proposal");
+        assert_eq!(
+            actions[0].reason,
+            "2 open opportunities worth $200,000 in pipeline; the next expected close is 2026-09-01"
         );
     }
 

@@ -226,6 +226,7 @@ impl DrewCoordinator {
             StepId::PlanNextActions,
             result,
             |actions| match actions.first() {
+                Some(first) if actions.len() == 1 => format!("1 action: {}", first.action),
                 Some(first) => format!("{} actions · first: {}", actions.len(), first.action),
                 None => "no actions".to_owned(),
             },

@@ -1,8 +1,10 @@
 //! marketing-worker configuration, read once from the environment.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use service_kit::TemporalSettings;
-use shared_contracts::names::{namespaces, task_queues};
+use shared_contracts::names::{endpoints, namespaces, task_queues};
 
 /// Everything marketing-worker needs to know to run.
 #[derive(Debug, Clone)]
@@ -23,6 +25,12 @@ pub struct Config {
     pub allow_unidentified_callers: bool,
     /// Nexus handlers running at once (`MARKETING_MAX_CONCURRENT_NEXUS_TASKS`, default 32).
     pub max_concurrent_nexus_tasks: usize,
+    /// Nexus endpoint of GTM's coordinator service, called by campaign launches
+    /// (`MARKETING_GTM_ENDPOINT`, default `gtm-coordinator`).
+    pub gtm_endpoint: String,
+    /// How long a launch gives one account's coordinator, start to brief
+    /// (`MARKETING_COORDINATOR_TIMEOUT_SECS`, default 600).
+    pub coordinator_timeout: Duration,
 }
 
 impl Config {
@@ -51,6 +59,14 @@ impl Config {
             max_concurrent_nexus_tasks: env_or("MARKETING_MAX_CONCURRENT_NEXUS_TASKS", "32")
                 .parse()
                 .context("MARKETING_MAX_CONCURRENT_NEXUS_TASKS must be a positive number")?,
+            gtm_endpoint: env_or("MARKETING_GTM_ENDPOINT", endpoints::GTM_COORDINATOR),
+            coordinator_timeout: Duration::from_secs(
+                env_or("MARKETING_COORDINATOR_TIMEOUT_SECS", "600")
+                    .parse()
+                    .context(
+                        "MARKETING_COORDINATOR_TIMEOUT_SECS must be a whole number of seconds",
+                    )?,
+            ),
         })
     }
 
@@ -63,6 +79,8 @@ impl Config {
             allowed_caller_namespaces: vec![namespaces::GTM.to_owned()],
             allow_unidentified_callers: false,
             max_concurrent_nexus_tasks: 32,
+            gtm_endpoint: endpoints::GTM_COORDINATOR.to_owned(),
+            coordinator_timeout: Duration::from_secs(600),
         })
     }
 }

@@ -1,13 +1,66 @@
-//! The Marketing database: ABM programs and who is enrolled in them.
+//! The Marketing database: ABM programs and who is enrolled in them, campaigns and
+//! their target accounts, and what each campaign launch did for each account.
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use shared_contracts::AccountId;
 use shared_contracts::abm::{AbmCheckResponse, AbmStatus};
+use shared_contracts::campaign::{LaunchAccountResult, LaunchAccountStatus};
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-/// Read access to ABM programs and enrolments.
+/// Access to the Marketing database.
 #[derive(Debug, Clone)]
 pub struct MarketingStore {
     pool: AnyPool,
+}
+
+/// Errors reading or writing the Marketing database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("Marketing database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A value breaks a rule the schema relies on.
+    #[error("Marketing database: invalid {what}: {detail}")]
+    Invalid {
+        /// Which value.
+        what: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+}
+
+/// A campaign with its target accounts, as a launch reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignPlan {
+    /// The campaign's slug.
+    pub id: String,
+    /// Its display name.
+    pub name: String,
+    /// Target account ids in the campaign's order, as stored: not validated here, so a
+    /// bad one fails only its own briefing.
+    pub targets: Vec<String>,
+}
+
+/// One account's recorded outcome in one launch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchResultRecord {
+    /// The `CampaignLaunch` run's workflow id.
+    pub launch_workflow_id: String,
+    /// The campaign launched.
+    pub campaign_id: String,
+    /// The target account, as the campaign lists it.
+    pub account_id: String,
+    /// `completed`, `failed` or `canceled`.
+    pub status: LaunchAccountStatus,
+    /// The `DrewCoordinator` run in `gtm`, if one started.
+    pub coordinator_workflow_id: Option<String>,
+    /// The brief's recommendation, or why the account failed or was canceled.
+    pub detail: String,
+    /// When the row was written (RFC 3339, UTC).
+    pub recorded_at: String,
 }
 
 /// One enrolment of an account, with its program's name and status.
@@ -33,7 +86,7 @@ impl MarketingStore {
     }
 
     /// Every program the account is enrolled in.
-    pub async fn enrolments(&self, account: &AccountId) -> Result<Vec<Enrolment>, sqlx::Error> {
+    pub async fn enrolments(&self, account: &AccountId) -> Result<Vec<Enrolment>, StoreError> {
         let rows = sqlx::query(
             "SELECT p.name, p.status, e.touches_remaining FROM program_enrolments e \
              JOIN abm_programs p ON p.id = e.program_id WHERE e.account_id = $1",
@@ -47,8 +100,9 @@ impl MarketingStore {
                 let touches: i64 = row.try_get(2)?;
                 Ok(Enrolment {
                     program_name: row.try_get(0)?,
-                    status: AbmStatus::parse(&status).ok_or_else(|| {
-                        sqlx::Error::Decode(format!("unknown program status {status:?}").into())
+                    status: AbmStatus::parse(&status).ok_or(StoreError::Invalid {
+                        what: "program status",
+                        detail: status,
                     })?,
                     touches_remaining: u32::try_from(touches).unwrap_or(0),
                 })
@@ -61,10 +115,110 @@ impl MarketingStore {
     pub async fn check_abm_program(
         &self,
         account: &AccountId,
-    ) -> Result<AbmCheckResponse, sqlx::Error> {
+    ) -> Result<AbmCheckResponse, StoreError> {
         let enrolments = self.enrolments(account).await?;
         Ok(abm_answer(account.clone(), &enrolments))
     }
+
+    /// The campaign with its targets in order, if it exists.
+    pub async fn campaign(&self, id: &str) -> Result<Option<CampaignPlan>, StoreError> {
+        let Some(row) = sqlx::query("SELECT id, name FROM campaigns WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let targets = sqlx::query_scalar(
+            "SELECT account_id FROM campaign_targets WHERE campaign_id = $1 \
+             ORDER BY position, account_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Some(CampaignPlan {
+            id: row.try_get(0)?,
+            name: row.try_get(1)?,
+            targets,
+        }))
+    }
+
+    /// Records an account's final outcome in a launch, once: the key is the launch and
+    /// the account, so a retried or repeated write leaves the first row as it is.
+    /// Returns whether this call wrote the row.
+    pub async fn record_launch_result(
+        &self,
+        launch_workflow_id: &str,
+        campaign_id: &str,
+        result: &LaunchAccountResult,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if !result.status.is_final() {
+            return Err(StoreError::Invalid {
+                what: "launch result",
+                detail: format!(
+                    "{} of launch {launch_workflow_id} is still {}; only final outcomes are recorded",
+                    result.account_id,
+                    result.status.as_str()
+                ),
+            });
+        }
+        let detail = result
+            .recommendation
+            .as_deref()
+            .or(result.error.as_deref())
+            .unwrap_or_default();
+        let written = sqlx::query(
+            "INSERT INTO campaign_launch_results (launch_workflow_id, campaign_id, account_id, \
+             status, coordinator_workflow_id, detail, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(launch_workflow_id)
+        .bind(campaign_id)
+        .bind(&result.account_id)
+        .bind(result.status.as_str())
+        .bind(result.coordinator_workflow_id.as_deref())
+        .bind(detail)
+        .bind(recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(written > 0)
+    }
+
+    /// A launch's recorded outcomes, in the campaign's target order.
+    pub async fn launch_results(
+        &self,
+        launch_workflow_id: &str,
+    ) -> Result<Vec<LaunchResultRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.launch_workflow_id, r.campaign_id, r.account_id, r.status, \
+             r.coordinator_workflow_id, r.detail, r.recorded_at \
+             FROM campaign_launch_results r LEFT JOIN campaign_targets t \
+             ON t.campaign_id = r.campaign_id AND t.account_id = r.account_id \
+             WHERE r.launch_workflow_id = $1 ORDER BY t.position, r.account_id",
+        )
+        .bind(launch_workflow_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(launch_result_from_row).collect()
+    }
+}
+
+fn launch_result_from_row(row: &AnyRow) -> Result<LaunchResultRecord, StoreError> {
+    let status: String = row.try_get(3)?;
+    Ok(LaunchResultRecord {
+        launch_workflow_id: row.try_get(0)?,
+        campaign_id: row.try_get(1)?,
+        account_id: row.try_get(2)?,
+        status: LaunchAccountStatus::parse(&status).ok_or(StoreError::Invalid {
+            what: "launch result status",
+            detail: status,
+        })?,
+        coordinator_workflow_id: row.try_get(4)?,
+        detail: row.try_get(5)?,
+        recorded_at: row.try_get(6)?,
+    })
 }
 
 /// The answer for an account with these enrolments.

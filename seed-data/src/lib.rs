@@ -28,7 +28,8 @@ use sqlx::migrate::Migrator;
 /// coordinator briefs).
 pub static GTM_MIGRATOR: Migrator = sqlx::migrate!("./migrations/gtm");
 
-/// Migrations of the Marketing database (ABM programs, enrolments, campaigns).
+/// Migrations of the Marketing database (ABM programs, enrolments, campaigns, campaign
+/// launch results).
 pub static MARKETING_MIGRATOR: Migrator = sqlx::migrate!("./migrations/marketing");
 
 /// Default GTM database: an SQLite file in the project-local data folder.

@@ -3,10 +3,16 @@
 //!
 //! - [`init_tracing`]: logs to stderr, filtered by `RUST_LOG`.
 //! - [`shutdown_signal`]: resolves on Ctrl-C or SIGTERM; drives every graceful shutdown.
+//! - [`Shutdown`]: fans that one signal out to every loop of a service (an SDK workflow
+//!   worker and a Nexus worker, say), and lets any loop stop the others.
 //! - [`TemporalSettings::from_env`]: the Temporal connection from Temporal's own
 //!   conventions (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`,
 //!   `TEMPORAL_TLS*`, `TEMPORAL_PROFILE` with `temporal.toml`), as every Temporal SDK
 //!   and the CLI read them.
+
+use std::future::Future;
+use std::io::IsTerminal;
+use std::sync::Arc;
 
 use anyhow::Context;
 use temporalio_client::envconfig::LoadClientConfigProfileOptions;
@@ -18,8 +24,10 @@ pub fn init_tracing(default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     // A second call (tests starting several services) keeps the first subscriber.
+    // Colours only on a terminal: `cargo xtask up` pipes and prefixes our output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -40,6 +48,66 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C received, shutting down"),
         _ = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+/// One shutdown request, fanned out to every part of a service.
+///
+/// A worker runs several loops that each take a shutdown future; `Shutdown` turns the
+/// one signal into as many futures as needed ([`Shutdown::triggered`]). Any part may
+/// also [`trigger`](Shutdown::trigger) it, so when one loop ends early (on an error),
+/// the others stop too instead of leaving half a service running.
+#[derive(Debug, Clone)]
+pub struct Shutdown {
+    sender: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Shutdown {
+    /// A shutdown that only [`trigger`](Shutdown::trigger) sets off.
+    pub fn new() -> Self {
+        Self {
+            sender: Arc::new(tokio::sync::watch::channel(false).0),
+        }
+    }
+
+    /// A shutdown set off when `signal` resolves (or by hand, whichever comes first).
+    /// Must be called inside a Tokio runtime: a small task waits for `signal`.
+    pub fn on(signal: impl Future<Output = ()> + Send + 'static) -> Self {
+        let shutdown = Self::new();
+        let relay = shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = signal => relay.trigger(),
+                // Triggered by hand: stop waiting for the signal.
+                () = relay.triggered() => {}
+            }
+        });
+        shutdown
+    }
+
+    /// Asks every part to stop. Idempotent.
+    pub fn trigger(&self) {
+        self.sender.send_replace(true);
+    }
+
+    /// True once triggered.
+    pub fn is_triggered(&self) -> bool {
+        *self.sender.borrow()
+    }
+
+    /// Resolves once the shutdown is triggered (at once if it already is).
+    pub fn triggered(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut receiver = self.sender.subscribe();
+        async move {
+            // An error means every sender is gone: nobody is left to keep us running.
+            let _ = receiver.wait_for(|triggered| *triggered).await;
+        }
     }
 }
 
@@ -103,4 +171,35 @@ fn hostname() -> String {
         .ok()
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "localhost".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_signal_reaches_every_listener() {
+        let (send, signal) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = Shutdown::on(async {
+            let _ = signal.await;
+        });
+        let first = tokio::spawn(shutdown.triggered());
+        let second = tokio::spawn(shutdown.clone().triggered());
+        assert!(!shutdown.is_triggered());
+        send.send(()).unwrap();
+        first.await.unwrap();
+        second.await.unwrap();
+        assert!(shutdown.is_triggered());
+        // A listener that arrives late returns at once.
+        shutdown.triggered().await;
+    }
+
+    #[tokio::test]
+    async fn any_part_can_stop_the_others() {
+        let shutdown = Shutdown::on(std::future::pending());
+        let listener = tokio::spawn(shutdown.triggered());
+        shutdown.trigger();
+        shutdown.trigger();
+        listener.await.unwrap();
+    }
 }

@@ -59,8 +59,8 @@ impl AccountId {
     }
 }
 
-/// The first rule `value` breaks, if any.
-fn slug_problem(value: &str) -> Option<&'static str> {
+/// The first rule `value` breaks, if any. Campaign ids follow the same rule.
+pub(crate) fn slug_problem(value: &str) -> Option<&'static str> {
     if value.is_empty() {
         return Some("it is empty");
     }

@@ -10,6 +10,8 @@
 //! - [`abm`]: the `marketing.abm.v1` payloads (`checkAbmProgram`).
 //! - [`coordinator`]: the Drew Coordinator's input, progress and brief, which are also
 //!   the `gtm.coordinator.v1/runCoordinator` payloads.
+//! - [`campaign`]: Marketing's `CampaignLaunch` workflow: its input, and the summary
+//!   of its accounts (the `launchProgress` query and the result).
 //! - [`steps`]: the catalogue of the coordinator's nine steps.
 //! - [`operation`]: typed Nexus operation descriptors ([`operation::CHECK_ABM_PROGRAM`],
 //!   [`operation::RUN_COORDINATOR`]) that callers and handlers are generic over.
@@ -21,6 +23,7 @@
 
 pub mod abm;
 mod account_id;
+pub mod campaign;
 pub mod codec;
 pub mod coordinator;
 pub mod names;

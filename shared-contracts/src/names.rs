@@ -50,6 +50,8 @@ pub mod workflow_types {
 pub mod queries {
     /// The coordinator's nine steps with status, times and summary.
     pub const PROGRESS: &str = "progress";
+    /// A campaign launch's accounts with their coordinator runs and outcomes.
+    pub const LAUNCH_PROGRESS: &str = "launchProgress";
 }
 
 /// Custom search attributes, registered on the `gtm` namespace so runs can be listed

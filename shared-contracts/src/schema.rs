@@ -10,6 +10,7 @@ use std::path::Path;
 use schemars::{JsonSchema, Schema, generate::SchemaSettings};
 
 use crate::abm::{AbmCheckRequest, AbmCheckResponse};
+use crate::campaign::{CampaignLaunchInput, CampaignLaunchSummary};
 use crate::coordinator::{CoordinatorBrief, CoordinatorInput, CoordinatorProgress};
 
 /// One schema file: its name under `schema/`, and what it describes.
@@ -56,6 +57,11 @@ pub fn all() -> Vec<SchemaFile> {
         render::<CoordinatorProgress>(
             "CoordinatorProgress.json",
             "DrewCoordinator `progress` query result",
+        ),
+        render::<CampaignLaunchInput>("CampaignLaunchInput.json", "CampaignLaunch input"),
+        render::<CampaignLaunchSummary>(
+            "CampaignLaunchSummary.json",
+            "CampaignLaunch result and `launchProgress` query result",
         ),
     ]
 }

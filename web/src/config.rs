@@ -21,8 +21,15 @@ pub struct Config {
     /// Temporal Web UI, for deep links (`TEMPORAL_UI_URL`, default
     /// `http://127.0.0.1:8233`).
     pub temporal_ui_url: String,
-    /// Marketing's namespace, for deep links (`MARKETING_NAMESPACE`, default `marketing`).
+    /// Marketing's namespace, for campaign launches and deep links
+    /// (`MARKETING_NAMESPACE`, default `marketing`).
     pub marketing_namespace: String,
+    /// Task queue campaign launches start on (`MARKETING_TASK_QUEUE`, default
+    /// `marketing-abm`).
+    pub marketing_task_queue: String,
+    /// Marketing database, for the campaigns page (`MARKETING_DATABASE_URL`, default
+    /// `sqlite:.data/marketing.db`).
+    pub marketing_database_url: String,
 }
 
 impl Config {
@@ -38,6 +45,11 @@ impl Config {
             gtm_database_url: env_or("GTM_DATABASE_URL", seed_data::DEFAULT_GTM_DATABASE_URL),
             temporal_ui_url: env_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
             marketing_namespace: env_or("MARKETING_NAMESPACE", namespaces::MARKETING),
+            marketing_task_queue: env_or("MARKETING_TASK_QUEUE", task_queues::MARKETING_ABM),
+            marketing_database_url: env_or(
+                "MARKETING_DATABASE_URL",
+                seed_data::DEFAULT_MARKETING_DATABASE_URL,
+            ),
         })
     }
 
@@ -50,6 +62,8 @@ impl Config {
             gtm_database_url: gtm_database_url.to_owned(),
             temporal_ui_url: "http://127.0.0.1:8233".to_owned(),
             marketing_namespace: namespaces::MARKETING.to_owned(),
+            marketing_task_queue: task_queues::MARKETING_ABM.to_owned(),
+            marketing_database_url: seed_data::DEFAULT_MARKETING_DATABASE_URL.to_owned(),
         })
     }
 }

@@ -1,10 +1,15 @@
 //! The dashboard: an axum app, server-rendered with askama, over Temporal (runs,
 //! progress, results) and the GTM database (accounts, stored briefs).
 //!
+//! The dashboard reads the Marketing database for the campaigns page only; launching a
+//! campaign starts Marketing's `CampaignLaunch` workflow, which reaches GTM through Nexus
+//! like any other caller would.
+//!
 //! - [`router`] builds the routes and the middleware: access logs, security headers,
 //!   request size and time limits. Tests drive it with `oneshot`.
 //! - [`run`] binds (loopback by default), serves and shuts down gracefully.
-//! - `pages.rs`: HTML pages and their templates (`templates/`); `api.rs`: the JSON API;
+//! - `pages.rs`: HTML pages and their templates (`templates/`); `campaigns.rs`: the
+//!   campaigns page and campaign launches; `api.rs`: the JSON API;
 //!   `temporal.rs`: calls to Temporal; `gtm_db.rs`: reads from the GTM database;
 //!   `views.rs`: what templates show; `csrf.rs`: the form's CSRF check;
 //!   `error.rs`: the one error type, as a page or as JSON.
@@ -14,10 +19,12 @@
 //! nothing loads from outside this server.
 
 pub mod api;
+pub mod campaigns;
 mod config;
 pub mod csrf;
 pub mod error;
 pub mod gtm_db;
+pub mod marketing_db;
 pub mod pages;
 pub mod temporal;
 pub mod views;
@@ -37,7 +44,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::gtm_db::GtmReader;
-use crate::temporal::TemporalGateway;
+use crate::marketing_db::MarketingReader;
+use crate::temporal::{Placement, TemporalGateway};
 
 /// Largest request body accepted (the start form and the API's JSON are tiny).
 const BODY_LIMIT: usize = 16 * 1024;
@@ -56,6 +64,8 @@ pub struct Shared {
     pub temporal: TemporalGateway,
     /// The GTM database, for accounts and briefs.
     pub gtm: GtmReader,
+    /// The Marketing database, for campaigns.
+    pub marketing: MarketingReader,
     /// Deep links into the Temporal Web UI.
     pub links: UiLinks,
 }
@@ -69,12 +79,19 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// State from the configuration and an open GTM pool.
-    pub fn new(config: &Config, gtm_pool: sqlx::AnyPool) -> Self {
+    /// State from the configuration and open GTM and Marketing pools.
+    pub fn new(config: &Config, gtm_pool: sqlx::AnyPool, marketing_pool: sqlx::AnyPool) -> Self {
+        let placement = Placement {
+            gtm_namespace: config.temporal.namespace.clone(),
+            gtm_task_queue: config.task_queue.clone(),
+            marketing_namespace: config.marketing_namespace.clone(),
+            marketing_task_queue: config.marketing_task_queue.clone(),
+        };
         Self {
             inner: Arc::new(Shared {
-                temporal: TemporalGateway::new(config.temporal.clone(), config.task_queue.clone()),
+                temporal: TemporalGateway::new(config.temporal.clone(), placement),
                 gtm: GtmReader::new(gtm_pool),
+                marketing: MarketingReader::new(marketing_pool),
                 links: UiLinks {
                     base: config.temporal_ui_url.trim_end_matches('/').to_owned(),
                     marketing_namespace: config.marketing_namespace.clone(),
@@ -146,6 +163,10 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{workflow_id}", get(pages::run))
         .route("/runs/{workflow_id}/live", get(pages::run_live))
         .route("/accounts", get(pages::accounts))
+        .route("/campaigns", get(campaigns::campaigns))
+        .route("/campaigns/{campaign_id}/launch", post(campaigns::launch))
+        .route("/launches/{workflow_id}", get(campaigns::launch_page))
+        .route("/launches/{workflow_id}/live", get(campaigns::launch_live))
         .route("/static/{name}", get(pages::asset))
         .route("/api/accounts", get(api::accounts))
         .route("/api/runs", get(api::runs).post(api::start_run))
@@ -196,7 +217,12 @@ pub async fn serve(
         .run(&gtm_pool)
         .await
         .context("migrating the GTM database")?;
-    let state = AppState::new(&config, gtm_pool.clone());
+    let marketing_pool = seed_data::db::connect(&config.marketing_database_url).await?;
+    seed_data::MARKETING_MIGRATOR
+        .run(&marketing_pool)
+        .await
+        .context("migrating the Marketing database")?;
+    let state = AppState::new(&config, gtm_pool.clone(), marketing_pool.clone());
     if !state.temporal.is_reachable().await {
         tracing::warn!(
             "Temporal is unreachable; the dashboard starts anyway and /readyz reports 503"
@@ -208,5 +234,6 @@ pub async fn serve(
         .await
         .context("serving the dashboard");
     gtm_pool.close().await;
+    marketing_pool.close().await;
     result
 }

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use service_kit::TemporalSettings;
 use shared_contracts::AccountId;
+use shared_contracts::campaign::{CampaignLaunchInput, CampaignLaunchSummary};
 use shared_contracts::coordinator::{CoordinatorInput, StepProgress};
 use shared_contracts::names::{queries, search_attributes, workflow_types};
 use temporalio_client::Connection;
@@ -207,26 +208,56 @@ pub struct RunDetail {
     pub failure: Option<String>,
 }
 
+/// A campaign launch as the dashboard shows it.
+#[derive(Debug, Clone)]
+pub struct LaunchDetail {
+    /// The launch's workflow id, status and times.
+    pub summary: RunSummary,
+    /// Per-account progress: the `launchProgress` query while it runs, the result
+    /// once it completed; `None` when neither is available.
+    pub progress: Option<CampaignLaunchSummary>,
+    /// Why the launch stopped, in words.
+    pub failure: Option<String>,
+}
+
+/// Where the dashboard finds things in Temporal.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    /// Namespace of coordinator runs (`gtm`).
+    pub gtm_namespace: String,
+    /// Task queue coordinator runs start on.
+    pub gtm_task_queue: String,
+    /// Namespace of campaign launches (`marketing`).
+    pub marketing_namespace: String,
+    /// Task queue campaign launches start on.
+    pub marketing_task_queue: String,
+}
+
 /// Connection to Temporal, made on first use and kept.
 pub struct TemporalGateway {
     settings: TemporalSettings,
-    task_queue: String,
+    placement: Placement,
     connection: Mutex<Option<Connection>>,
 }
 
 impl TemporalGateway {
     /// A gateway that connects with `settings` when first needed.
-    pub fn new(settings: TemporalSettings, task_queue: String) -> Self {
+    pub fn new(settings: TemporalSettings, placement: Placement) -> Self {
         Self {
             settings,
-            task_queue,
+            placement,
             connection: Mutex::new(None),
         }
     }
 
-    /// The namespace runs live in.
+    /// The namespace coordinator runs live in.
     pub fn namespace(&self) -> &str {
-        &self.settings.namespace
+        &self.placement.gtm_namespace
+    }
+
+    /// The namespace campaign launches live in.
+    pub fn marketing_namespace(&self) -> &str {
+        &self.placement.marketing_namespace
     }
 
     async fn connection(&self) -> Result<Connection, TemporalError> {
@@ -262,50 +293,86 @@ impl TemporalGateway {
         &self,
         input: &CoordinatorInput,
     ) -> Result<(String, String), TemporalError> {
-        let connection = self.connection().await?;
         let workflow_id = format!(
             "drew-{}-{}",
             input.account_id,
             Utc::now().timestamp_millis()
         );
-        let payload = input
-            .as_json_payload()
-            .map_err(|err| TemporalError::Unreachable(format!("encoding the input: {err}")))?;
+        // Set at start, so the run can be found by account before a worker has even
+        // picked it up (the workflow sets it again, to the same value).
+        let account = encode(&input.account_id.as_str())?;
+        let search = HashMap::from([(search_attributes::ACCOUNT_ID.to_owned(), account)]);
+        let run_id = self
+            .start(
+                &self.placement.gtm_namespace,
+                &self.placement.gtm_task_queue,
+                workflow_types::DREW_COORDINATOR,
+                &workflow_id,
+                encode(input)?,
+                search,
+            )
+            .await?;
+        Ok((workflow_id, run_id))
+    }
+
+    /// Starts a campaign launch in Marketing's namespace, as `launch-<campaign>-<millis>`.
+    pub async fn start_launch(&self, input: &CampaignLaunchInput) -> Result<String, TemporalError> {
+        let workflow_id = format!(
+            "launch-{}-{}",
+            input.campaign_id,
+            Utc::now().timestamp_millis()
+        );
+        self.start(
+            &self.placement.marketing_namespace,
+            &self.placement.marketing_task_queue,
+            workflow_types::CAMPAIGN_LAUNCH,
+            &workflow_id,
+            encode(input)?,
+            HashMap::new(),
+        )
+        .await?;
+        Ok(workflow_id)
+    }
+
+    async fn start(
+        &self,
+        namespace: &str,
+        task_queue: &str,
+        workflow_type: &str,
+        workflow_id: &str,
+        input: Payload,
+        search: HashMap<String, Payload>,
+    ) -> Result<String, TemporalError> {
+        let connection = self.connection().await?;
         let request = StartWorkflowExecutionRequest {
-            namespace: self.namespace().to_owned(),
-            workflow_id: workflow_id.clone(),
+            namespace: namespace.to_owned(),
+            workflow_id: workflow_id.to_owned(),
             workflow_type: Some(WorkflowType {
-                name: workflow_types::DREW_COORDINATOR.to_owned(),
+                name: workflow_type.to_owned(),
             }),
             task_queue: Some(TaskQueue {
-                name: self.task_queue.clone(),
+                name: task_queue.to_owned(),
                 ..Default::default()
             }),
             input: Some(Payloads {
-                payloads: vec![payload],
+                payloads: vec![input],
             }),
             identity: self.settings.connection.identity.clone(),
+            // One start per workflow id: a resent request finds the same run.
             request_id: format!("{workflow_id}-start"),
-            // Set at start, so the run can be found by account before a worker has
-            // even picked it up (the workflow sets it again, to the same value).
-            search_attributes: Some(SearchAttributes {
-                indexed_fields: HashMap::from([(
-                    search_attributes::ACCOUNT_ID.to_owned(),
-                    input.account_id.as_str().as_json_payload().map_err(|err| {
-                        TemporalError::Unreachable(format!("encoding the account id: {err}"))
-                    })?,
-                )]),
+            search_attributes: (!search.is_empty()).then_some(SearchAttributes {
+                indexed_fields: search,
             }),
             ..Default::default()
         };
         let response = timed(
-            "starting the run",
+            "starting a workflow",
             connection
                 .workflow_service()
                 .start_workflow_execution(Request::new(request)),
         )
         .await?;
-        Ok((workflow_id, response.run_id))
+        Ok(response.run_id)
     }
 
     /// One page of runs matching `filter`, newest first.
@@ -315,15 +382,40 @@ impl TemporalGateway {
         page_token: Option<Vec<u8>>,
         page_size: i32,
     ) -> Result<(Vec<RunSummary>, Option<Vec<u8>>), TemporalError> {
+        self.list(
+            &self.placement.gtm_namespace,
+            filter.query(),
+            page_token,
+            page_size,
+        )
+        .await
+    }
+
+    /// The newest campaign launches.
+    pub async fn list_launches(&self, limit: i32) -> Result<Vec<RunSummary>, TemporalError> {
+        let query = format!("WorkflowType = '{}'", workflow_types::CAMPAIGN_LAUNCH);
+        let (launches, _) = self
+            .list(&self.placement.marketing_namespace, query, None, limit)
+            .await?;
+        Ok(launches)
+    }
+
+    async fn list(
+        &self,
+        namespace: &str,
+        query: String,
+        page_token: Option<Vec<u8>>,
+        page_size: i32,
+    ) -> Result<(Vec<RunSummary>, Option<Vec<u8>>), TemporalError> {
         let connection = self.connection().await?;
         let request = ListWorkflowExecutionsRequest {
-            namespace: self.namespace().to_owned(),
+            namespace: namespace.to_owned(),
             page_size,
             next_page_token: page_token.unwrap_or_default(),
-            query: filter.query(),
+            query,
         };
         let response = timed(
-            "listing runs",
+            "listing workflows",
             connection
                 .workflow_service()
                 .list_workflow_executions(Request::new(request)),
@@ -334,20 +426,86 @@ impl TemporalGateway {
         Ok((runs, next))
     }
 
-    /// The run with this workflow id (its latest run), or `None` if there is none.
+    /// The coordinator run with this workflow id (its latest run), or `None`.
     pub async fn run(&self, workflow_id: &str) -> Result<Option<RunDetail>, TemporalError> {
         let connection = self.connection().await?;
-        let execution = WorkflowExecution {
-            workflow_id: workflow_id.to_owned(),
-            run_id: String::new(),
+        let namespace = &self.placement.gtm_namespace;
+        let Some(summary) = self
+            .describe(
+                &connection,
+                namespace,
+                workflow_id,
+                workflow_types::DREW_COORDINATOR,
+            )
+            .await?
+        else {
+            return Ok(None);
         };
+        let steps = self
+            .query_json(&connection, namespace, &summary, queries::PROGRESS)
+            .await;
+        let (brief, failure) = if summary.status == RunStatus::Running {
+            (None, None)
+        } else {
+            self.outcome(&connection, namespace, &summary).await?
+        };
+        Ok(Some(RunDetail {
+            summary,
+            steps,
+            brief,
+            failure,
+        }))
+    }
+
+    /// The campaign launch with this workflow id, or `None`.
+    pub async fn launch(&self, workflow_id: &str) -> Result<Option<LaunchDetail>, TemporalError> {
+        let connection = self.connection().await?;
+        let namespace = &self.placement.marketing_namespace;
+        let Some(summary) = self
+            .describe(
+                &connection,
+                namespace,
+                workflow_id,
+                workflow_types::CAMPAIGN_LAUNCH,
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let queried: Option<CampaignLaunchSummary> = self
+            .query_json(&connection, namespace, &summary, queries::LAUNCH_PROGRESS)
+            .await;
+        let (result, failure) = if summary.status == RunStatus::Running {
+            (None, None)
+        } else {
+            self.outcome(&connection, namespace, &summary).await?
+        };
+        let from_result = result.and_then(|value| serde_json::from_value(value).ok());
+        Ok(Some(LaunchDetail {
+            summary,
+            progress: queried.or(from_result),
+            failure,
+        }))
+    }
+
+    /// Describes a workflow; `None` when there is none of `workflow_type` by that id.
+    async fn describe(
+        &self,
+        connection: &Connection,
+        namespace: &str,
+        workflow_id: &str,
+        workflow_type: &str,
+    ) -> Result<Option<RunSummary>, TemporalError> {
         let described = timed(
-            "describing the run",
+            "describing a workflow",
             connection
                 .workflow_service()
                 .describe_workflow_execution(Request::new(DescribeWorkflowExecutionRequest {
-                    namespace: self.namespace().to_owned(),
-                    execution: Some(execution),
+                    namespace: namespace.to_owned(),
+                    execution: Some(WorkflowExecution {
+                        workflow_id: workflow_id.to_owned(),
+                        run_id: String::new(),
+                    }),
                 })),
         )
         .await;
@@ -360,76 +518,65 @@ impl TemporalGateway {
             }
             Err(err) => return Err(err),
         };
-        let Some(info) = described.workflow_execution_info.as_ref() else {
-            return Ok(None);
-        };
-        let is_coordinator = info
-            .r#type
+        Ok(described
+            .workflow_execution_info
             .as_ref()
-            .is_some_and(|t| t.name == workflow_types::DREW_COORDINATOR);
-        if !is_coordinator {
-            return Ok(None);
-        }
-        let summary = summary_from_info(info);
-        let steps = self.progress(&connection, &summary).await;
-        let (brief, failure) = if summary.status == RunStatus::Running {
-            (None, None)
-        } else {
-            self.outcome(&connection, &summary).await?
-        };
-        Ok(Some(RunDetail {
-            summary,
-            steps,
-            brief,
-            failure,
-        }))
+            .filter(|info| {
+                info.r#type
+                    .as_ref()
+                    .is_some_and(|t| t.name == workflow_type)
+            })
+            .map(summary_from_info))
     }
 
-    /// The `progress` query; `None` when no worker answers it.
-    async fn progress(
+    /// A query's JSON answer; `None` when no worker answers it in time.
+    async fn query_json<T: serde::de::DeserializeOwned>(
         &self,
         connection: &Connection,
+        namespace: &str,
         run: &RunSummary,
-    ) -> Option<Vec<StepProgress>> {
+        query_type: &str,
+    ) -> Option<T> {
         let request = QueryWorkflowRequest {
-            namespace: self.namespace().to_owned(),
+            namespace: namespace.to_owned(),
             execution: Some(WorkflowExecution {
                 workflow_id: run.workflow_id.clone(),
                 run_id: run.run_id.clone(),
             }),
             query: Some(WorkflowQuery {
-                query_type: queries::PROGRESS.to_owned(),
+                query_type: query_type.to_owned(),
                 ..Default::default()
             }),
             ..Default::default()
         };
         let mut service = connection.workflow_service();
-        let response =
+        let answer =
             tokio::time::timeout(QUERY_TIMEOUT, service.query_workflow(Request::new(request)))
-                .await
-                .map_err(|_| TemporalError::Unreachable("progress query timed out".into()))
-                .and_then(|result| {
-                    result
-                        .map(|r| r.into_inner())
-                        .map_err(|status| TemporalError::Refused {
-                            doing: "querying progress",
-                            status,
-                        })
-                })
-                .inspect_err(|err| tracing::debug!(error = %err, "progress query failed"))
-                .ok()?;
+                .await;
+        let response = match answer {
+            Ok(Ok(response)) => response.into_inner(),
+            Ok(Err(status)) => {
+                tracing::debug!(%status, query_type, "query refused");
+                return None;
+            }
+            Err(_) => {
+                tracing::debug!(query_type, "query timed out: no worker answered");
+                return None;
+            }
+        };
         let payload = response.query_result?.payloads.into_iter().next()?;
         serde_json::from_slice(&payload.data).ok()
     }
 
-    /// The closed run's result (brief) or failure, from its close event.
+    /// A closed workflow's result or failure, from its close event.
     async fn outcome(
         &self,
         connection: &Connection,
+        namespace: &str,
         run: &RunSummary,
     ) -> Result<(Option<serde_json::Value>, Option<String>), TemporalError> {
         let request = GetWorkflowExecutionHistoryRequest {
-            namespace: self.namespace().to_owned(),
+            namespace: namespace.to_owned(),
             execution: Some(WorkflowExecution {
                 workflow_id: run.workflow_id.clone(),
                 run_id: run.run_id.clone(),
@@ -438,7 +585,7 @@ impl TemporalGateway {
             ..Default::default()
         };
         let history = timed(
-            "reading the run's outcome",
+            "reading the outcome",
             connection
                 .workflow_service()
                 .get_workflow_execution_history(Request::new(request)),
@@ -469,6 +616,12 @@ impl TemporalGateway {
             _ => (None, None),
         })
     }
+}
+
+fn encode(value: &impl Serialize) -> Result<Payload, TemporalError> {
+    value
+        .as_json_payload()
+        .map_err(|err| TemporalError::Unreachable(format!("encoding a payload: {err}")))
 }
 
 async fn timed<T>(

@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use devkit::{paths, ports, postgres, temporal_cli};
+use devkit::{browser, paths, ports, postgres, temporal_cli};
 
 /// Installs test dependencies, then runs fmt, clippy and `cargo test`; `extra` goes
 /// to `cargo test` (e.g. `-- load` to filter).
@@ -13,6 +13,8 @@ pub fn run(extra: &[String]) -> anyhow::Result<()> {
     let cli = temporal_cli::ensure_installed()?;
     step("installing PostgreSQL");
     let pg_bin = postgres::ensure_installed()?;
+    step("installing Chromium and chromedriver");
+    browser::ensure_installed()?;
 
     step("cargo fmt --check");
     cargo(&["fmt", "--all", "--", "--check"], &[])?;
@@ -48,6 +50,7 @@ pub fn run(extra: &[String]) -> anyhow::Result<()> {
             ("TEMPORAL_CLI", cli_path.as_str()),
             (postgres::TEST_URL_VAR, url.as_str()),
             (postgres::REQUIRE_VAR, "1"),
+            (browser::REQUIRE_VAR, "1"),
         ],
     );
     if let Err(err) = cluster.stop() {

@@ -5,7 +5,6 @@ use seed_data::model::SeedSet;
 use shared_contracts::names::{ENDPOINTS, endpoints, namespaces};
 use shared_contracts::operation::CHECK_ABM_PROGRAM;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// A dev server with both endpoints, a seeded Marketing database, and the real
 /// marketing-worker serving them.
@@ -14,7 +13,7 @@ pub struct MarketingStack {
     pub database_url: String,
     _database_dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
-    worker: Option<JoinHandle<anyhow::Result<()>>>,
+    worker: Option<oneshot::Receiver<anyhow::Result<()>>>,
 }
 
 impl MarketingStack {
@@ -34,10 +33,7 @@ impl MarketingStack {
         pool.close().await;
 
         let config = marketing_worker::Config::local(&server.address(), &database_url).unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let worker = tokio::spawn(marketing_worker::run(config, async {
-            let _ = stopped.await;
-        }));
+        let (stop, worker) = run_on_own_thread(config);
         Self {
             server,
             database_url,
@@ -79,4 +75,28 @@ impl MarketingStack {
             None => Ok(()),
         }
     }
+}
+
+/// Runs marketing-worker on a thread with a runtime of its own, as a separate process
+/// would run it: its future is not `Send` (the SDK worker drives workflows on a local
+/// task set), so it cannot be spawned onto the test's runtime. Returns the stop switch
+/// and how `run` ended; dropping the switch stops the worker too.
+fn run_on_own_thread(
+    config: marketing_worker::Config,
+) -> (oneshot::Sender<()>, oneshot::Receiver<anyhow::Result<()>>) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (report, ended) = oneshot::channel();
+    std::thread::spawn(move || {
+        let result = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| {
+                runtime.block_on(marketing_worker::run(config, async {
+                    let _ = stopped.await;
+                }))
+            });
+        let _ = report.send(result);
+    });
+    (stop, ended)
 }

@@ -1,6 +1,14 @@
-//! marketing-worker against a real Temporal dev server: a test caller workflow in
-//! `gtm` calls `marketing.abm.v1` through the `marketing-abm` endpoint, exactly as the
-//! coordinator's step 8 does.
+//! marketing-worker's own integration tests:
+//!
+//! - against a real Temporal dev server, a test caller workflow in `gtm` calls
+//!   `marketing.abm.v1` through the `marketing-abm` endpoint, exactly as the
+//!   coordinator's step 8 does;
+//! - determinism: recorded campaign-launch histories replay through today's code;
+//! - the campaign and launch-result store on a fresh database.
+//!
+//! Campaign launches end to end, with the GTM side, live in `system-tests`.
 
 mod check_abm_program;
 mod harness;
+mod replay;
+mod store;

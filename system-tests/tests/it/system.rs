@@ -7,27 +7,36 @@ use std::time::Duration;
 use devkit::dev_server::DevServer;
 use devkit::nexus_endpoints;
 use devkit::probe::unique_suffix;
+use nexus_handler::{CallerPolicy, NexusWorker, NexusWorkerOptions};
 use seed_data::model::SeedSet;
-use shared_contracts::names::{ENDPOINTS, namespaces, task_queues, workflow_types};
+use shared_contracts::names::{ENDPOINTS, namespaces, queries, task_queues, workflow_types};
+use temporalio_client::errors::WorkflowStartError;
 use temporalio_client::{
     Client, ClientOptions, UntypedQuery, UntypedWorkflow, WorkflowFetchHistoryOptions,
-    WorkflowGetResultOptions, WorkflowHandle, WorkflowQueryOptions, WorkflowStartOptions,
+    WorkflowGetResultOptions, WorkflowHandle, WorkflowIdConflictPolicy, WorkflowIdReusePolicy,
+    WorkflowQueryOptions, WorkflowStartOptions,
 };
 use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::history::v1::{History, HistoryEvent};
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 /// A dev server with both endpoints, seeded GTM and Marketing databases, and (unless
 /// asked otherwise) the real marketing-worker.
 pub struct System {
     pub server: DevServer,
     pub gtm_database_url: String,
+    pub marketing_database_url: String,
+    /// A client in namespace `gtm`.
     pub gtm: Client,
+    /// A client in namespace `marketing`.
+    pub marketing: Client,
     _dir: tempfile::TempDir,
-    marketing: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
+    marketing_worker: Option<BackgroundWorker>,
 }
+
+/// A worker running on a thread of its own: the stop switch, and how `run` ended.
+type BackgroundWorker = (oneshot::Sender<()>, oneshot::Receiver<anyhow::Result<()>>);
 
 impl System {
     pub async fn start() -> Self {
@@ -63,23 +72,30 @@ impl System {
             .unwrap();
         marketing_pool.close().await;
 
-        let marketing = marketing.then(|| {
+        let marketing_worker = marketing.then(|| {
             let config =
                 marketing_worker::Config::local(&server.address(), &marketing_database_url)
                     .unwrap();
-            let (stop, stopped) = oneshot::channel::<()>();
-            let worker = tokio::spawn(marketing_worker::run(config, async {
-                let _ = stopped.await;
-            }));
-            (stop, worker)
+            run_marketing_on_own_thread(config)
         });
-        let gtm = Client::new(connection, ClientOptions::new(namespaces::GTM).build()).unwrap();
+        let gtm = Client::new(
+            connection.clone(),
+            ClientOptions::new(namespaces::GTM).build(),
+        )
+        .unwrap();
+        let marketing = Client::new(
+            connection,
+            ClientOptions::new(namespaces::MARKETING).build(),
+        )
+        .unwrap();
         Self {
             server,
             gtm_database_url,
+            marketing_database_url,
             gtm,
-            _dir: dir,
             marketing,
+            _dir: dir,
+            marketing_worker,
         }
     }
 
@@ -108,6 +124,31 @@ impl System {
         out
     }
 
+    /// Runs `body` while only GTM's Nexus handler serves the `gtm-coordinator` endpoint
+    /// (the same operations gtm-worker serves) and no worker runs GTM's workflows:
+    /// coordinators started through Nexus wait, in flight, until a gtm-worker runs.
+    pub async fn with_gtm_nexus_handler_only<T>(&self, body: impl Future<Output = T>) -> T {
+        let connection = self.server.connect("gtm-nexus-only").await.unwrap();
+        let options = NexusWorkerOptions::new(
+            namespaces::GTM,
+            task_queues::GTM_COORDINATOR,
+            CallerPolicy::allow_namespaces([namespaces::MARKETING]),
+            "gtm-nexus-only",
+        );
+        let services = gtm_worker::nexus::services(task_queues::GTM_COORDINATOR);
+        let handler = NexusWorker::new(connection, options, services)
+            .await
+            .unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handler = tokio::spawn(handler.run(async {
+            let _ = stopped.await;
+        }));
+        let out = body.await;
+        let _ = stop.send(());
+        handler.await.unwrap().unwrap();
+        out
+    }
+
     /// Starts a coordinator with `input` (raw JSON, as any caller would send it).
     pub async fn start_coordinator(
         &self,
@@ -125,12 +166,95 @@ impl System {
             .unwrap()
     }
 
+    /// Starts a `CampaignLaunch` as `workflow_id` with `input` (raw JSON). The launch
+    /// id is the idempotency key: a second start of the same id is refused, whether the
+    /// first run is still going or has closed.
+    pub async fn start_launch(
+        &self,
+        workflow_id: &str,
+        input: serde_json::Value,
+    ) -> Result<WorkflowHandle<Client, UntypedWorkflow>, WorkflowStartError> {
+        self.start_launch_with(workflow_id, input, WorkflowIdConflictPolicy::Fail)
+            .await
+    }
+
+    /// [`System::start_launch`] with a chosen policy for a launch already running.
+    pub async fn start_launch_with(
+        &self,
+        workflow_id: &str,
+        input: serde_json::Value,
+        if_running: WorkflowIdConflictPolicy,
+    ) -> Result<WorkflowHandle<Client, UntypedWorkflow>, WorkflowStartError> {
+        self.marketing
+            .start_workflow(
+                UntypedWorkflow::new(workflow_types::CAMPAIGN_LAUNCH),
+                RawValue::new(vec![input.as_json_payload().unwrap()]),
+                WorkflowStartOptions::new(task_queues::MARKETING_ABM, workflow_id)
+                    .id_reuse_policy(WorkflowIdReusePolicy::RejectDuplicate)
+                    .id_conflict_policy(if_running)
+                    .build(),
+            )
+            .await
+    }
+
+    /// Serves the dashboard on a free loopback port, over this system's Temporal and
+    /// GTM database, until the returned handle is dropped.
+    pub async fn start_web(&self) -> WebHandle {
+        let mut config =
+            web::Config::local(&self.server.address(), &self.gtm_database_url).unwrap();
+        config.marketing_database_url = self.marketing_database_url.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(web::serve(config, listener, async {
+            let _ = stopped.await;
+        }));
+        WebHandle { base, _stop: stop }
+    }
+
+    /// Stops the marketing-worker gracefully; it must stop cleanly.
     pub async fn stop_marketing(&mut self) {
-        if let Some((stop, worker)) = self.marketing.take() {
+        if let Some((stop, ended)) = self.marketing_worker.take() {
             let _ = stop.send(());
-            worker.await.unwrap().unwrap();
+            ended.await.unwrap().unwrap();
         }
     }
+}
+
+/// A running dashboard; dropping it stops the server.
+pub struct WebHandle {
+    base: String,
+    _stop: oneshot::Sender<()>,
+}
+
+impl WebHandle {
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// Runs marketing-worker on a thread with a runtime of its own, as a separate process
+/// would run it: its future is not `Send` (the SDK worker drives workflows on a local
+/// task set), so it cannot be spawned onto the test's runtime, and the test's own task
+/// is left free to run the gtm-worker ([`System::with_gtm_worker`]). Dropping the stop
+/// switch (a failing test) stops the worker too.
+fn run_marketing_on_own_thread(config: marketing_worker::Config) -> BackgroundWorker {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (report, ended) = oneshot::channel();
+    std::thread::spawn(move || {
+        let result = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| {
+                runtime.block_on(marketing_worker::run(config, async {
+                    let _ = stopped.await;
+                }))
+            });
+        let _ = report.send(result);
+    });
+    (stop, ended)
 }
 
 /// The run's result: the brief as JSON, or the failure's message chain.
@@ -159,17 +283,36 @@ pub async fn result(
     }
 }
 
-/// The `progress` query's answer.
+/// The coordinator's `progress` query answer.
 pub async fn progress(handle: &WorkflowHandle<Client, UntypedWorkflow>) -> serde_json::Value {
+    query(handle, queries::PROGRESS).await.unwrap()
+}
+
+/// A launch's `launchProgress` query answer.
+pub async fn launch_progress(
+    handle: &WorkflowHandle<Client, UntypedWorkflow>,
+) -> serde_json::Value {
+    query(handle, queries::LAUNCH_PROGRESS).await.unwrap()
+}
+
+/// A query's answer; an error when the workflow cannot answer yet (a run whose first
+/// workflow task has not completed) or at all.
+pub async fn query(
+    handle: &WorkflowHandle<Client, UntypedWorkflow>,
+    name: &str,
+) -> anyhow::Result<serde_json::Value> {
     let raw = handle
         .query(
-            UntypedQuery::<UntypedWorkflow>::new("progress"),
+            UntypedQuery::<UntypedWorkflow>::new(name),
             RawValue::new(vec![]),
             WorkflowQueryOptions::default(),
         )
-        .await
-        .unwrap();
-    serde_json::from_slice(&raw.payloads[0].data).unwrap()
+        .await?;
+    let payload = raw
+        .payloads
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("query {name} answered nothing"))?;
+    Ok(serde_json::from_slice(&payload.data)?)
 }
 
 pub async fn history(handle: &WorkflowHandle<Client, UntypedWorkflow>) -> Vec<HistoryEvent> {
@@ -180,15 +323,26 @@ pub async fn history(handle: &WorkflowHandle<Client, UntypedWorkflow>) -> Vec<Hi
         .unwrap()
 }
 
-/// With `RECORD_HISTORIES=1`, writes the history where the replay tests read it.
+/// With `RECORD_HISTORIES=1`, writes a coordinator history where gtm-worker's replay
+/// tests read it.
 pub fn record_history(name: &str, events: &[HistoryEvent]) {
+    record_history_for("gtm-worker", name, events);
+}
+
+/// With `RECORD_HISTORIES=1`, writes a campaign launch history where marketing-worker's
+/// replay tests read it.
+pub fn record_launch_history(name: &str, events: &[HistoryEvent]) {
+    record_history_for("marketing-worker", name, events);
+}
+
+fn record_history_for(worker_crate: &str, name: &str, events: &[HistoryEvent]) {
     if std::env::var_os("RECORD_HISTORIES").is_none() {
         return;
     }
     let path: PathBuf = [
         env!("CARGO_MANIFEST_DIR"),
         "..",
-        "gtm-worker",
+        worker_crate,
         "tests",
         "histories",
     ]
@@ -200,6 +354,9 @@ pub fn record_history(name: &str, events: &[HistoryEvent]) {
     };
     let mut json = serde_json::to_string_pretty(&history).unwrap();
     json.push('\n');
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).unwrap();
+    }
     std::fs::write(&path, json).unwrap();
     eprintln!("recorded {}", path.display());
 }

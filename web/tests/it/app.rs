@@ -20,12 +20,18 @@ impl TestApp {
     pub async fn new(temporal_address: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let gtm_database_url = format!("sqlite:{}/gtm.db", dir.path().display());
+        let seed = SeedSet::shipped().unwrap();
         let pool = seed_data::db::connect(&gtm_database_url).await.unwrap();
-        seed_data::load::load_gtm(&pool, &SeedSet::shipped().unwrap(), Utc::now())
+        seed_data::load::load_gtm(&pool, &seed, Utc::now())
+            .await
+            .unwrap();
+        let marketing_url = format!("sqlite:{}/marketing.db", dir.path().display());
+        let marketing = seed_data::db::connect(&marketing_url).await.unwrap();
+        seed_data::load::load_marketing(&marketing, &seed)
             .await
             .unwrap();
         let config = web::Config::local(temporal_address, &gtm_database_url).unwrap();
-        let router = web::router(web::AppState::new(&config, pool));
+        let router = web::router(web::AppState::new(&config, pool, marketing));
         Self { router, _dir: dir }
     }
 

@@ -193,3 +193,46 @@ async fn unknown_pages_are_a_friendly_404() {
         ["Not Found"]
     );
 }
+
+#[tokio::test]
+async fn campaigns_are_listed_with_their_targets_and_a_launch_form() {
+    let app = TestApp::without_temporal().await;
+    let response = app.get("/campaigns").await;
+    assert_status(&response, StatusCode::OK);
+    let html = text(response).await;
+    assert_eq!(select(&html, ".campaign").len(), 4);
+    assert_eq!(
+        select(
+            &html,
+            ".campaign[data-campaign=q1-enterprise-launch] .targets code"
+        ),
+        [
+            "acme-corp",
+            "globex",
+            "stark-industries",
+            "massive-dynamic",
+            "hooli"
+        ]
+    );
+    assert_eq!(
+        select(
+            &html,
+            ".campaign[data-campaign=q1-enterprise-launch] button"
+        ),
+        ["Launch · brief 5 accounts"]
+    );
+    assert_eq!(
+        select(&html, ".banner strong"),
+        ["Temporal is unreachable."]
+    );
+
+    let forged = app
+        .send(
+            Request::post("/campaigns/q1-enterprise-launch/launch")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("csrf_token=nope"))
+                .unwrap(),
+        )
+        .await;
+    assert_status(&forged, StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,117 @@
+//! The `gtm.coordinator.v1` Nexus service, as GTM serves it.
+//!
+//! `runCoordinator` is a workflow-backed asynchronous operation: the handler only
+//! names the `DrewCoordinator` run to start; the `nexus-handler` layer starts it with
+//! the Nexus request id as the start request id (a retried start finds the run it
+//! already started), attaches the completion callback that later delivers the brief
+//! to the caller, and turns the caller's cancel requests into workflow cancellation.
+
+use nexus_handler::{HandlerError, NexusServices, OperationContext, WorkflowStart};
+use shared_contracts::AccountId;
+use shared_contracts::coordinator::{CoordinatorInput, REQUESTED_BY_MAX_LEN};
+use shared_contracts::names::workflow_types;
+use shared_contracts::operation::RUN_COORDINATOR;
+
+/// The operations this worker serves, starting coordinators on `task_queue`.
+pub fn services(task_queue: &str) -> NexusServices {
+    let task_queue = task_queue.to_owned();
+    NexusServices::new().workflow_run(RUN_COORDINATOR, move |context, input: CoordinatorInput| {
+        let start = coordinator_start(&context, input, &task_queue);
+        async move { start }
+    })
+}
+
+/// The coordinator run a `runCoordinator` request starts.
+pub fn coordinator_start(
+    context: &OperationContext,
+    mut input: CoordinatorInput,
+    task_queue: &str,
+) -> Result<WorkflowStart, HandlerError> {
+    if input.requested_by.is_none() {
+        // Runs started through Nexus say where they came from, so the dashboard can
+        // tell a campaign's runs from a salesperson's.
+        let origin = match &context.caller {
+            Some(caller) => format!("nexus:{}", caller.namespace),
+            None => "nexus".to_owned(),
+        };
+        input.requested_by = Some(origin.chars().take(REQUESTED_BY_MAX_LEN).collect());
+    }
+    input.validate().map_err(HandlerError::bad_request)?;
+    WorkflowStart::new(
+        workflow_types::DREW_COORDINATOR,
+        coordinator_workflow_id(&input.account_id, &context.request_id),
+        task_queue,
+        &input,
+    )
+}
+
+/// `drew-{accountId}-nexus-{request id}`: readable in the Web UI, one run per
+/// operation, and the same on every retry of one start request.
+pub fn coordinator_workflow_id(account_id: &AccountId, request_id: &str) -> String {
+    format!("drew-{account_id}-nexus-{request_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use nexus_handler::CallerInfo;
+
+    use super::*;
+
+    fn context(caller: Option<&str>) -> OperationContext {
+        OperationContext {
+            endpoint: "gtm-coordinator".into(),
+            service: RUN_COORDINATOR.service.into(),
+            operation: RUN_COORDINATOR.name.into(),
+            request_id: "7f0c".into(),
+            caller: caller.map(|namespace| CallerInfo {
+                namespace: namespace.into(),
+                workflow_id: "launch-1".into(),
+                run_id: "run-1".into(),
+            }),
+            headers: HashMap::new(),
+            deadline: None,
+            links: Vec::new(),
+            callback_url: "temporal://system".into(),
+            callback_headers: HashMap::new(),
+        }
+    }
+
+    fn input(requested_by: Option<&str>) -> CoordinatorInput {
+        CoordinatorInput {
+            account_id: AccountId::parse("acme-corp").unwrap(),
+            requested_by: requested_by.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn starts_a_coordinator_per_request() {
+        let start =
+            coordinator_start(&context(Some("marketing")), input(None), "gtm-coordinator").unwrap();
+        assert_eq!(start.workflow_type, "DrewCoordinator");
+        assert_eq!(start.workflow_id, "drew-acme-corp-nexus-7f0c");
+        assert_eq!(start.task_queue, "gtm-coordinator");
+        assert_eq!(
+            start.input,
+            serde_json::json!({"accountId": "acme-corp", "requestedBy": "nexus:marketing"})
+        );
+    }
+
+    #[test]
+    fn keeps_the_callers_requested_by() {
+        let start = coordinator_start(&context(Some("marketing")), input(Some("campaign:q1")), "q")
+            .unwrap();
+        assert_eq!(start.input["requestedBy"], "campaign:q1");
+        let anonymous = coordinator_start(&context(None), input(None), "q").unwrap();
+        assert_eq!(anonymous.input["requestedBy"], "nexus");
+    }
+
+    #[test]
+    fn an_overlong_requested_by_is_a_bad_request() {
+        let long = "x".repeat(500);
+        let err = coordinator_start(&context(None), input(Some(&long)), "q").unwrap_err();
+        assert!(!err.is_retryable());
+        assert!(err.message().contains("requestedBy"), "{err}");
+    }
+}

@@ -1,0 +1,224 @@
+//! The dashboard in a real headless Chromium: start a run from the form and watch the
+//! nine steps complete live, with the ABM panel showing acme-corp's program.
+//!
+//! With `UPDATE_SCREENSHOTS=1`, the screenshots are written to `docs/screenshots/`
+//! (for the README); otherwise to a temporary folder.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use devkit::browser::ChromeDriver;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::system::System;
+
+/// Polls `probe` until it returns `Some`, for at most `limit`.
+async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn texts(browser: &Client, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for element in browser
+        .find_all(Locator::Css(css))
+        .await
+        .unwrap_or_default()
+    {
+        out.push(element.text().await.unwrap_or_default());
+    }
+    out
+}
+
+fn screenshot_dir() -> (PathBuf, Option<tempfile::TempDir>) {
+    if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "docs", "screenshots"]
+            .iter()
+            .collect();
+        std::fs::create_dir_all(&dir).unwrap();
+        (dir, None)
+    } else {
+        let temp = tempfile::tempdir().unwrap();
+        (temp.path().to_path_buf(), Some(temp))
+    }
+}
+
+#[tokio::test]
+async fn a_run_started_from_the_form_completes_live_in_the_browser() {
+    let Some(driver) = ChromeDriver::start().await.unwrap() else {
+        return;
+    };
+    let system = System::start().await;
+    let web = system.start_web().await;
+
+    system
+        .with_gtm_worker(system.gtm_config(), async {
+            let mut capabilities = fantoccini::wd::Capabilities::new();
+            capabilities.insert(
+                "goog:chromeOptions".into(),
+                driver.chrome_options(1280, 1100),
+            );
+            let browser = ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities)
+                .connect(&driver.url())
+                .await
+                .unwrap();
+
+            browser.goto(&web.url("/")).await.unwrap();
+            let heading = browser
+                .find(Locator::Css("h1"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(heading, "Brief an account");
+            browser
+                .find(Locator::Css("#account_id"))
+                .await
+                .unwrap()
+                .select_by_value("acme-corp")
+                .await
+                .unwrap();
+            browser
+                .find(Locator::Css("#start-form button[type=submit]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+
+            // The form redirects to the run's page, which then updates itself.
+            let url = eventually(Duration::from_secs(10), "the run page", || async {
+                let url = browser.current_url().await.ok()?;
+                url.path()
+                    .starts_with("/runs/drew-acme-corp-")
+                    .then_some(url)
+            })
+            .await;
+            let completed = eventually(Duration::from_secs(60), "nine completed steps", || async {
+                let steps = browser
+                    .find_all(Locator::Css("li.step[data-status=completed]"))
+                    .await
+                    .ok()?;
+                (steps.len() == 9).then_some(steps.len())
+            })
+            .await;
+            assert_eq!(completed, 9);
+            // The page updated in place: still the same URL, no reload needed.
+            assert_eq!(browser.current_url().await.unwrap(), url);
+
+            assert_eq!(texts(&browser, "#run-status").await, ["Completed"]);
+            assert_eq!(
+                texts(&browser, "#abm .headline").await,
+                ["In an active ABM program"]
+            );
+            assert_eq!(
+                texts(&browser, "#abm .program").await,
+                ["Enterprise Expansion Q1"]
+            );
+            assert_eq!(texts(&browser, "#abm .touches").await, ["3"]);
+            let recommendation = texts(&browser, "#brief .recommendation").await.join("");
+            assert!(
+                recommendation.contains("3 touches remaining"),
+                "{recommendation}"
+            );
+
+            let (dir, _keep) = screenshot_dir();
+            std::fs::write(dir.join("run.png"), browser.screenshot().await.unwrap()).unwrap();
+            browser.goto(&web.url("/")).await.unwrap();
+            let rows = texts(&browser, "table.runs tbody tr .badge").await;
+            assert_eq!(rows, ["Completed"]);
+            std::fs::write(dir.join("runs.png"), browser.screenshot().await.unwrap()).unwrap();
+            browser.goto(&web.url("/accounts")).await.unwrap();
+            std::fs::write(
+                dir.join("accounts.png"),
+                browser.screenshot().await.unwrap(),
+            )
+            .unwrap();
+
+            // Launch a campaign from the dashboard: Marketing briefs each target account
+            // through Nexus, and the launch page links every account's coordinator run.
+            browser.goto(&web.url("/campaigns")).await.unwrap();
+            browser
+                .find(Locator::Css(
+                    ".campaign[data-campaign=q1-enterprise-launch] button",
+                ))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            eventually(Duration::from_secs(10), "the launch page", || async {
+                let url = browser.current_url().await.ok()?;
+                url.path()
+                    .starts_with("/launches/launch-q1-enterprise-launch-")
+                    .then_some(())
+            })
+            .await;
+            let briefed = eventually(
+                Duration::from_secs(120),
+                "five briefed accounts",
+                || async {
+                    let rows = browser
+                        .find_all(Locator::Css(
+                            "table.launch-accounts tr[data-status=completed]",
+                        ))
+                        .await
+                        .ok()?;
+                    (rows.len() == 5).then_some(rows.len())
+                },
+            )
+            .await;
+            assert_eq!(briefed, 5);
+            assert_eq!(
+                texts(&browser, "#launch-tally").await,
+                ["5 of 5 accounts briefed"]
+            );
+            assert_eq!(
+                texts(&browser, "table.launch-accounts a.run-link")
+                    .await
+                    .len(),
+                5
+            );
+            std::fs::write(dir.join("launch.png"), browser.screenshot().await.unwrap()).unwrap();
+            // Each link opens that account's completed coordinator run.
+            let first = browser
+                .find(Locator::Css("table.launch-accounts a.run-link"))
+                .await
+                .unwrap();
+            first.click().await.unwrap();
+            eventually(
+                Duration::from_secs(10),
+                "a coordinator run page",
+                || async {
+                    let status = texts(&browser, "#run-status").await;
+                    (status == ["Completed"]).then_some(())
+                },
+            )
+            .await;
+
+            // A phone-sized window still shows the whole timeline.
+            browser.set_window_size(390, 844).await.unwrap();
+            browser.goto(url.as_str()).await.unwrap();
+            assert_eq!(texts(&browser, "li.step").await.len(), 9);
+            std::fs::write(
+                dir.join("run-phone.png"),
+                browser.screenshot().await.unwrap(),
+            )
+            .unwrap();
+            browser.close().await.unwrap();
+        })
+        .await;
+}
