@@ -7,11 +7,13 @@
 //! - `test`: installs what the tests need (Temporal CLI, PostgreSQL), then runs the
 //!   format check, clippy with warnings denied, and every test in the workspace.
 //! - `install`: only the installs.
+//! - `bench`: throughput, latency and worker memory, end to end.
 //! - `schema`: regenerates `shared-contracts/schema/` from the contract types.
 //! - `record-histories`: re-records the coordinator histories the replay tests use.
 //!
 //! Everything it installs or writes lives in `.tools/` and `.data/` (git ignores both).
 
+mod bench;
 mod install;
 mod test;
 mod up;
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
         "up" => up::run(),
         "test" => test::run(rest),
         "install" => install::run(),
+        "bench" => bench::run(rest),
         "schema" => write_schema(),
         "record-histories" => test::record_histories(),
         "help" | "-h" | "--help" => {
@@ -51,7 +54,9 @@ commands:
   up       start the whole stack locally (Temporal dev server, both workers, web)
   test     install test dependencies, then fmt check, clippy, and every test
            (arguments after `--` go to `cargo test`)
-  install  install the Temporal CLI into .tools/ (and PostgreSQL for tests)
+  install  install the Temporal CLI into .tools/ (and PostgreSQL, Chromium for tests)
+  bench    throughput, latency and worker memory, end to end (release build)
+           (--runs N, default 50); report in target/bench/report.md
   schema   regenerate shared-contracts/schema/ from the contract types
   record-histories
            re-record gtm-worker/tests/histories/ (replay tests) from real runs";
