@@ -148,7 +148,10 @@ impl LocalCluster {
 /// missing server fails the test instead of skipping it.
 pub async fn test_database() -> anyhow::Result<Option<String>> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let Ok(admin_url) = std::env::var(TEST_URL_VAR) else {
+    let Some(admin_url) = std::env::var(TEST_URL_VAR)
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
         if std::env::var_os(REQUIRE_VAR).is_some() {
             bail!("{TEST_URL_VAR} is not set, but {REQUIRE_VAR} requires PostgreSQL tests to run");
         }

@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
-use service_kit::TemporalSettings;
+use service_kit::{TemporalSettings, env};
 use shared_contracts::names::{endpoints, namespaces, task_queues};
 
 /// Everything gtm-worker needs to know to run.
@@ -36,30 +35,24 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Self {
             temporal: TemporalSettings::from_env(namespaces::GTM, "gtm-worker")?,
-            task_queue: env_or("GTM_TASK_QUEUE", task_queues::GTM_COORDINATOR),
-            database_url: env_or("GTM_DATABASE_URL", seed_data::DEFAULT_GTM_DATABASE_URL),
-            marketing_endpoint: env_or("GTM_MARKETING_ENDPOINT", endpoints::MARKETING_ABM),
-            abm_timeout: Duration::from_secs(
-                env_or("GTM_ABM_TIMEOUT_SECS", "10")
-                    .parse()
-                    .context("GTM_ABM_TIMEOUT_SECS must be a whole number of seconds")?,
-            ),
-            allowed_caller_namespaces: env_or(
+            task_queue: env::var_or("GTM_TASK_QUEUE", task_queues::GTM_COORDINATOR),
+            database_url: env::var_or("GTM_DATABASE_URL", seed_data::DEFAULT_GTM_DATABASE_URL),
+            marketing_endpoint: env::var_or("GTM_MARKETING_ENDPOINT", endpoints::MARKETING_ABM),
+            abm_timeout: Duration::from_secs(env::parse_or(
+                "GTM_ABM_TIMEOUT_SECS",
+                10,
+                "a whole number of seconds",
+            )?),
+            allowed_caller_namespaces: env::list_or(
                 "GTM_ALLOWED_CALLER_NAMESPACES",
                 namespaces::MARKETING,
-            )
-            .split(',')
-            .map(str::trim)
-            .filter(|ns| !ns.is_empty())
-            .map(str::to_owned)
-            .collect(),
-            allow_unidentified_callers: parse_bool(
-                "GTM_ALLOW_UNIDENTIFIED_CALLERS",
-                &env_or("GTM_ALLOW_UNIDENTIFIED_CALLERS", "false"),
+            ),
+            allow_unidentified_callers: env::bool_or("GTM_ALLOW_UNIDENTIFIED_CALLERS", false)?,
+            max_concurrent_nexus_tasks: env::parse_or(
+                "GTM_MAX_CONCURRENT_NEXUS_TASKS",
+                32,
+                "a positive number",
             )?,
-            max_concurrent_nexus_tasks: env_or("GTM_MAX_CONCURRENT_NEXUS_TASKS", "32")
-                .parse()
-                .context("GTM_MAX_CONCURRENT_NEXUS_TASKS must be a positive number")?,
         })
     }
 
@@ -75,20 +68,5 @@ impl Config {
             allow_unidentified_callers: false,
             max_concurrent_nexus_tasks: 32,
         })
-    }
-}
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.is_empty())
-        .unwrap_or_else(|| default.to_owned())
-}
-
-fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" => Ok(true),
-        "0" | "false" | "no" => Ok(false),
-        other => anyhow::bail!("{name}={other:?} is not a boolean (true/false)"),
     }
 }

@@ -111,18 +111,7 @@ pub async fn run(
         .and_then(|result| result.context("running the GTM Nexus worker"));
     pool.close().await;
     tracing::info!("gtm-worker stopped");
-    both(workflows, nexus)
-}
-
-/// The first error of two workers, logging the second so it is not lost.
-fn both(first: anyhow::Result<()>, second: anyhow::Result<()>) -> anyhow::Result<()> {
-    match (first, second) {
-        (Err(first), Err(second)) => {
-            tracing::error!(error = %format!("{second:#}"), "second worker error");
-            Err(first)
-        }
-        (first, second) => first.and(second),
-    }
+    service_kit::first_error(workflows, nexus)
 }
 
 impl Config {

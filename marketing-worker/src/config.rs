@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
-use service_kit::TemporalSettings;
+use service_kit::{TemporalSettings, env};
 use shared_contracts::names::{endpoints, namespaces, task_queues};
 
 /// Everything marketing-worker needs to know to run.
@@ -38,35 +37,30 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Self {
             temporal: TemporalSettings::from_env(namespaces::MARKETING, "marketing-worker")?,
-            task_queue: env_or("MARKETING_TASK_QUEUE", task_queues::MARKETING_ABM),
-            database_url: env_or(
+            task_queue: env::var_or("MARKETING_TASK_QUEUE", task_queues::MARKETING_ABM),
+            database_url: env::var_or(
                 "MARKETING_DATABASE_URL",
                 seed_data::DEFAULT_MARKETING_DATABASE_URL,
             ),
-            allowed_caller_namespaces: env_or(
+            allowed_caller_namespaces: env::list_or(
                 "MARKETING_ALLOWED_CALLER_NAMESPACES",
                 namespaces::GTM,
-            )
-            .split(',')
-            .map(str::trim)
-            .filter(|ns| !ns.is_empty())
-            .map(str::to_owned)
-            .collect(),
-            allow_unidentified_callers: parse_bool(
-                "MARKETING_ALLOW_UNIDENTIFIED_CALLERS",
-                &env_or("MARKETING_ALLOW_UNIDENTIFIED_CALLERS", "false"),
-            )?,
-            max_concurrent_nexus_tasks: env_or("MARKETING_MAX_CONCURRENT_NEXUS_TASKS", "32")
-                .parse()
-                .context("MARKETING_MAX_CONCURRENT_NEXUS_TASKS must be a positive number")?,
-            gtm_endpoint: env_or("MARKETING_GTM_ENDPOINT", endpoints::GTM_COORDINATOR),
-            coordinator_timeout: Duration::from_secs(
-                env_or("MARKETING_COORDINATOR_TIMEOUT_SECS", "600")
-                    .parse()
-                    .context(
-                        "MARKETING_COORDINATOR_TIMEOUT_SECS must be a whole number of seconds",
-                    )?,
             ),
+            allow_unidentified_callers: env::bool_or(
+                "MARKETING_ALLOW_UNIDENTIFIED_CALLERS",
+                false,
+            )?,
+            max_concurrent_nexus_tasks: env::parse_or(
+                "MARKETING_MAX_CONCURRENT_NEXUS_TASKS",
+                32,
+                "a positive number",
+            )?,
+            gtm_endpoint: env::var_or("MARKETING_GTM_ENDPOINT", endpoints::GTM_COORDINATOR),
+            coordinator_timeout: Duration::from_secs(env::parse_or(
+                "MARKETING_COORDINATOR_TIMEOUT_SECS",
+                600,
+                "a whole number of seconds",
+            )?),
         })
     }
 
@@ -82,20 +76,5 @@ impl Config {
             gtm_endpoint: endpoints::GTM_COORDINATOR.to_owned(),
             coordinator_timeout: Duration::from_secs(600),
         })
-    }
-}
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.is_empty())
-        .unwrap_or_else(|| default.to_owned())
-}
-
-fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" => Ok(true),
-        "0" | "false" | "no" => Ok(false),
-        other => anyhow::bail!("{name}={other:?} is not a boolean (true/false)"),
     }
 }

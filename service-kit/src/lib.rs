@@ -2,6 +2,8 @@
 //! business, only how a service starts and stops.
 //!
 //! - [`init_tracing`]: logs to stderr, filtered by `RUST_LOG`.
+//! - [`env`]: settings from environment variables, with defaults and clear errors.
+//! - [`first_error`]: one result from a service's several loops.
 //! - [`shutdown_signal`]: resolves on Ctrl-C or SIGTERM; drives every graceful shutdown.
 //! - [`Shutdown`]: fans that one signal out to every loop of a service (an SDK workflow
 //!   worker and a Nexus worker, say), and lets any loop stop the others.
@@ -9,6 +11,8 @@
 //!   conventions (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`,
 //!   `TEMPORAL_TLS*`, `TEMPORAL_PROFILE` with `temporal.toml`), as every Temporal SDK
 //!   and the CLI read them.
+
+pub mod env;
 
 use std::future::Future;
 use std::io::IsTerminal;
@@ -171,6 +175,18 @@ fn hostname() -> String {
         .ok()
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// One result from two loops of a service (an SDK worker and a Nexus worker, say): the
+/// first error, with the second logged so it is not lost.
+pub fn first_error(first: anyhow::Result<()>, second: anyhow::Result<()>) -> anyhow::Result<()> {
+    match (first, second) {
+        (Err(first), Err(second)) => {
+            tracing::error!(error = %format!("{second:#}"), "a second loop failed too");
+            Err(first)
+        }
+        (first, second) => first.and(second),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use service_kit::TemporalSettings;
+use service_kit::{TemporalSettings, env};
 use shared_contracts::names::{namespaces, task_queues};
 
 /// Everything the dashboard needs to know to run.
@@ -35,18 +35,18 @@ pub struct Config {
 impl Config {
     /// Reads the configuration from the environment.
     pub fn from_env() -> anyhow::Result<Self> {
-        let bind = env_or("WEB_BIND", "127.0.0.1:3000");
+        let bind = env::var_or("WEB_BIND", "127.0.0.1:3000");
         Ok(Self {
             bind: bind.parse().with_context(|| {
                 format!("WEB_BIND={bind:?} is not a socket address like 127.0.0.1:3000")
             })?,
             temporal: TemporalSettings::from_env(namespaces::GTM, "web")?,
-            task_queue: env_or("GTM_TASK_QUEUE", task_queues::GTM_COORDINATOR),
-            gtm_database_url: env_or("GTM_DATABASE_URL", seed_data::DEFAULT_GTM_DATABASE_URL),
-            temporal_ui_url: env_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
-            marketing_namespace: env_or("MARKETING_NAMESPACE", namespaces::MARKETING),
-            marketing_task_queue: env_or("MARKETING_TASK_QUEUE", task_queues::MARKETING_ABM),
-            marketing_database_url: env_or(
+            task_queue: env::var_or("GTM_TASK_QUEUE", task_queues::GTM_COORDINATOR),
+            gtm_database_url: env::var_or("GTM_DATABASE_URL", seed_data::DEFAULT_GTM_DATABASE_URL),
+            temporal_ui_url: env::var_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
+            marketing_namespace: env::var_or("MARKETING_NAMESPACE", namespaces::MARKETING),
+            marketing_task_queue: env::var_or("MARKETING_TASK_QUEUE", task_queues::MARKETING_ABM),
+            marketing_database_url: env::var_or(
                 "MARKETING_DATABASE_URL",
                 seed_data::DEFAULT_MARKETING_DATABASE_URL,
             ),
@@ -66,11 +66,4 @@ impl Config {
             marketing_database_url: seed_data::DEFAULT_MARKETING_DATABASE_URL.to_owned(),
         })
     }
-}
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.is_empty())
-        .unwrap_or_else(|| default.to_owned())
 }

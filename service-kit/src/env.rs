@@ -1,0 +1,75 @@
+//! Reading settings from the environment: a default when unset (or empty), and an
+//! error that names the variable when a value does not parse.
+
+use std::str::FromStr;
+
+use anyhow::Context;
+
+/// The variable's value, or `default` when it is unset or empty.
+pub fn var_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// The variable parsed as `T`, or `default` when unset; `expected` says what a valid
+/// value looks like, for the error.
+pub fn parse_or<T>(name: &str, default: T, expected: &str) -> anyhow::Result<T>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    match std::env::var(name).ok().filter(|value| !value.is_empty()) {
+        None => Ok(default),
+        Some(value) => value
+            .parse()
+            .with_context(|| format!("{name}={value:?} is not {expected}")),
+    }
+}
+
+/// A boolean variable (`true`/`false`, `1`/`0`, `yes`/`no`), `default` when unset.
+pub fn bool_or(name: &str, default: bool) -> anyhow::Result<bool> {
+    match var_or(name, if default { "true" } else { "false" })
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        other => anyhow::bail!("{name}={other:?} is not a boolean (true/false)"),
+    }
+}
+
+/// A comma-separated list (`gtm, marketing`), `default` when unset; blanks dropped.
+pub fn list_or(name: &str, default: &str) -> Vec<String> {
+    split_list(&var_or(name, default))
+}
+
+fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_drop_blanks_and_spaces() {
+        assert_eq!(split_list(" gtm, ,marketing ,"), ["gtm", "marketing"]);
+        assert!(split_list("").is_empty());
+    }
+
+    #[test]
+    fn unset_variables_take_the_default() {
+        let name = "SERVICE_KIT_TEST_SURELY_UNSET";
+        assert_eq!(var_or(name, "x"), "x");
+        assert_eq!(parse_or::<u32>(name, 7, "a number").unwrap(), 7);
+        assert!(bool_or(name, true).unwrap());
+        assert_eq!(list_or(name, "a,b"), ["a", "b"]);
+    }
+}
