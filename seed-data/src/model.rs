@@ -484,6 +484,30 @@ mod tests {
     }
 
     #[test]
+    fn seed_files_round_trip_through_the_types_byte_for_byte() {
+        let seed = SeedSet::shipped().unwrap();
+        for (file, shipped, rendered) in [
+            (
+                "accounts.json",
+                ACCOUNTS_JSON,
+                serde_json::to_string_pretty(&seed.accounts),
+            ),
+            (
+                "programs.json",
+                PROGRAMS_JSON,
+                serde_json::to_string_pretty(&seed.programs),
+            ),
+            (
+                "campaigns.json",
+                CAMPAIGNS_JSON,
+                serde_json::to_string_pretty(&seed.campaigns),
+            ),
+        ] {
+            assert_eq!(format!("{}\n", rendered.unwrap()), shipped, "{file}");
+        }
+    }
+
+    #[test]
     fn vocabularies_round_trip() {
         for role in ContactRole::ALL {
             assert_eq!(ContactRole::parse(role.as_str()), Some(*role));
