@@ -242,9 +242,16 @@ pub async fn launch_live(
 }
 
 async fn find(state: &AppState, workflow_id: &str) -> Result<LaunchDetail, AppError> {
-    state
-        .temporal
-        .launch(workflow_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("No campaign launch with id {workflow_id}.")))
+    let mut launch =
+        state.temporal.launch(workflow_id).await?.ok_or_else(|| {
+            AppError::NotFound(format!("No campaign launch with id {workflow_id}."))
+        })?;
+    // A launch learns its campaign's name from its first activity; until then, the
+    // dashboard reads it from the Marketing database itself.
+    if let Some(progress) = launch.progress.as_mut()
+        && progress.campaign_name.is_none()
+    {
+        progress.campaign_name = state.marketing.campaign_name(&progress.campaign_id).await?;
+    }
+    Ok(launch)
 }

@@ -69,6 +69,14 @@ impl MarketingReader {
             .collect()
     }
 
+    /// The campaign's display name, if it exists.
+    pub async fn campaign_name(&self, id: &str) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT name FROM campaigns WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
     /// True if the campaign exists.
     pub async fn campaign_exists(&self, id: &str) -> Result<bool, sqlx::Error> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM campaigns WHERE id = $1")

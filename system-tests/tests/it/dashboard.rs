@@ -187,6 +187,10 @@ async fn a_run_started_from_the_form_completes_live_in_the_browser() {
                 ["5 of 5 accounts briefed"]
             );
             assert_eq!(
+                texts(&browser, ".run-head h1").await,
+                ["Q1 Enterprise Launch"]
+            );
+            assert_eq!(
                 texts(&browser, "table.launch-accounts a.run-link")
                     .await
                     .len(),
