@@ -22,6 +22,7 @@
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
+use nexus_handler::innermost_failure;
 use shared_contracts::codec;
 use shared_contracts::coordinator::{
     AbmOutcome, CoordinatorBrief, CoordinatorInput, StepProgress, StepStatus, initial_progress,
@@ -336,10 +337,7 @@ async fn check_abm_program(
 
 /// "unavailable", with the failure chain's most specific message as the reason.
 fn unavailable(failure: &Failure, timeout: Duration) -> AbmOutcome {
-    let mut deepest = failure;
-    while let Some(cause) = deepest.cause.as_deref() {
-        deepest = cause;
-    }
+    let deepest = innermost_failure(failure);
     let reason = if deepest.message.contains("timed out") {
         format!("Marketing did not answer within {}s", timeout.as_secs())
     } else {
@@ -446,11 +444,8 @@ fn mark_failed(ctx: &WorkflowContext<DrewCoordinator>, step: StepId, message: &s
 
 /// The activity's own message (the innermost cause), not the wrapper's.
 fn activity_message(err: &ActivityExecutionError) -> String {
-    let Some(mut failure) = err.failure() else {
-        return err.to_string();
-    };
-    while let Some(cause) = failure.cause.as_deref() {
-        failure = cause;
-    }
-    failure.message.clone()
+    err.failure().map_or_else(
+        || err.to_string(),
+        |failure| innermost_failure(failure).message.clone(),
+    )
 }

@@ -44,6 +44,7 @@ use std::cell::Cell;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
+use nexus_handler::innermost_failure;
 use nexus_handler::token::WorkflowRunToken;
 use shared_contracts::campaign::{
     CampaignLaunchInput, CampaignLaunchSummary, LaunchAccountResult, LaunchAccountStatus,
@@ -399,14 +400,9 @@ fn update(
     });
 }
 
-/// The most specific message of a failure chain: Nexus and activity failures wrap the
-/// cause that says what actually went wrong.
+/// The most specific message of a failure chain (see [`innermost_failure`]).
 fn deepest_message(failure: &Failure) -> String {
-    let mut deepest = failure;
-    while let Some(cause) = deepest.cause.as_deref() {
-        deepest = cause;
-    }
-    deepest.message.clone()
+    innermost_failure(failure).message.clone()
 }
 
 /// The activity's own message (the innermost cause), not the wrapper's.

@@ -54,7 +54,7 @@ pub mod worker;
 pub mod workflow_run;
 
 pub use caller::{CallerInfo, CallerPolicy};
-pub use error::{HandlerError, HandlerErrorKind};
+pub use error::{HandlerError, HandlerErrorKind, innermost_failure};
 pub use services::{NexusServices, OperationContext, StartOutcome};
 pub use worker::{NexusWorker, NexusWorkerOptions};
 pub use workflow_run::WorkflowStart;
