@@ -91,6 +91,7 @@ impl DevServerOptions {
 #[derive(Debug)]
 pub struct DevServer {
     child: Child,
+    cli: PathBuf,
     options: DevServerOptions,
     /// Keeps a test server's temporary folder (its log) alive as long as the server.
     _scratch: Option<tempfile::TempDir>,
@@ -100,18 +101,10 @@ impl DevServer {
     /// Spawns `cli server start-dev` with `options` and waits until every namespace
     /// answers.
     pub async fn start(cli: &Path, options: DevServerOptions) -> anyhow::Result<Self> {
-        let log = std::fs::File::create(&options.log_file)
-            .with_context(|| format!("creating {}", options.log_file.display()))?;
-        let child = Command::new(cli)
-            .args(options.args())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {} server start-dev", cli.display()))?;
+        let child = Self::spawn(cli, &options)?;
         let mut server = Self {
             child,
+            cli: cli.to_owned(),
             options,
             _scratch: None,
         };
@@ -119,18 +112,60 @@ impl DevServer {
         Ok(server)
     }
 
+    fn spawn(cli: &Path, options: &DevServerOptions) -> anyhow::Result<Child> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&options.log_file)
+            .with_context(|| format!("opening {}", options.log_file.display()))?;
+        Command::new(cli)
+            .args(options.args())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {} server start-dev", cli.display()))
+    }
+
     /// A dev server for one test: the installed CLI, a free port, headless, in memory,
     /// with the contract's namespaces and search attributes.
     pub async fn start_for_tests() -> anyhow::Result<Self> {
+        Self::start_in_scratch(false).await
+    }
+
+    /// [`DevServer::start_for_tests`], but keeping its state in a file of its scratch
+    /// folder, so that [`DevServer::restart`] brings back every workflow in flight.
+    pub async fn start_persistent_for_tests() -> anyhow::Result<Self> {
+        Self::start_in_scratch(true).await
+    }
+
+    async fn start_in_scratch(persistent: bool) -> anyhow::Result<Self> {
         let cli = crate::temporal_cli::installed()?;
         let scratch = tempfile::Builder::new().prefix("temporal-dev-").tempdir()?;
-        let options = DevServerOptions::contract_defaults(
+        let mut options = DevServerOptions::contract_defaults(
             ports::free_port()?,
             scratch.path().join("server.log"),
         );
+        if persistent {
+            options.db_filename = Some(scratch.path().join("state.db"));
+        }
         let mut server = Self::start(&cli, options).await?;
         server._scratch = Some(scratch);
         Ok(server)
+    }
+
+    /// Stops the server as [`DevServer::stop`] does and starts it again on the same
+    /// address with the same options: with a state file, everything in flight is back.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.terminate().await?;
+        self.child = Self::spawn(&self.cli, &self.options)?;
+        self.wait_ready().await
+    }
+
+    /// The server process's id (to measure its CPU time), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     /// The frontend's `host:port`, as `TEMPORAL_ADDRESS` takes it.
@@ -207,6 +242,10 @@ impl DevServer {
 
     /// Stops the server: SIGTERM, then SIGKILL if it has not exited within 10 s.
     pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.terminate().await
+    }
+
+    async fn terminate(&mut self) -> anyhow::Result<()> {
         if let Some(pid) = self.child.id() {
             // SIGTERM lets the server close its state file cleanly.
             let _ = std::process::Command::new("kill")

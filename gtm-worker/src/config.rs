@@ -28,6 +28,10 @@ pub struct Config {
     pub allow_unidentified_callers: bool,
     /// Nexus handlers running at once (`GTM_MAX_CONCURRENT_NEXUS_TASKS`, default 32).
     pub max_concurrent_nexus_tasks: usize,
+    /// Benchmark baseline only (`GTM_ABM_BASELINE_TASK_QUEUE`, unset by default): step 8
+    /// becomes an activity on this `gtm` task queue instead of a Nexus call. See
+    /// [`crate::workflows::CoordinatorSettings::abm_baseline_task_queue`].
+    pub abm_baseline_task_queue: Option<String>,
 }
 
 impl Config {
@@ -53,6 +57,7 @@ impl Config {
                 32,
                 "a positive number",
             )?,
+            abm_baseline_task_queue: env::var_opt("GTM_ABM_BASELINE_TASK_QUEUE"),
         })
     }
 
@@ -67,6 +72,7 @@ impl Config {
             allowed_caller_namespaces: vec![namespaces::MARKETING.to_owned()],
             allow_unidentified_callers: false,
             max_concurrent_nexus_tasks: 32,
+            abm_baseline_task_queue: None,
         })
     }
 }

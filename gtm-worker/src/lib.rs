@@ -120,6 +120,7 @@ impl Config {
         CoordinatorSettings {
             marketing_endpoint: self.marketing_endpoint.clone(),
             abm_timeout: self.abm_timeout,
+            abm_baseline_task_queue: self.abm_baseline_task_queue.clone(),
         }
     }
 

@@ -30,11 +30,13 @@ use shared_contracts::coordinator::{
 use shared_contracts::names::search_attributes;
 use shared_contracts::operation::CHECK_ABM_PROGRAM;
 use shared_contracts::steps::{STEPS, StepId};
-use temporalio_common::RetryPolicy;
+use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::coresdk::nexus::nexus_operation_result::Status as NexusStatus;
+use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use temporalio_common::search_attributes::SearchAttributeKey;
+use temporalio_common::{RetryPolicy, UntypedActivity};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
     ActivityExecutionError, ActivityOptions, ApplicationFailure, NexusOperationOptions,
@@ -62,6 +64,11 @@ pub struct CoordinatorSettings {
     pub marketing_endpoint: String,
     /// Step 8's deadline: after it, ABM status is "unavailable".
     pub abm_timeout: Duration,
+    /// When set, step 8 asks Marketing through a plain activity on this task queue of
+    /// the `gtm` namespace instead of through Nexus, as a single-namespace design
+    /// would. This is the benchmark's baseline (`cargo xtask bench`), not a production
+    /// setting: it must not change while runs are in flight, or their replays diverge.
+    pub abm_baseline_task_queue: Option<String>,
 }
 
 /// The Drew Coordinator. Registered with a factory that hands it the worker's
@@ -293,10 +300,11 @@ async fn check_abm_program(
     ctx: &WorkflowContext<DrewCoordinator>,
     input: &CoordinatorInput,
 ) -> AbmOutcome {
-    let (endpoint, timeout) = ctx.state(|s| {
+    let (endpoint, timeout, baseline_queue) = ctx.state(|s| {
         (
             s.settings.marketing_endpoint.clone(),
             s.settings.abm_timeout,
+            s.settings.abm_baseline_task_queue.clone(),
         )
     });
     let request = shared_contracts::abm::AbmCheckRequest {
@@ -306,6 +314,9 @@ async fn check_abm_program(
         Ok(payload) => payload,
         Err(err) => return AbmOutcome::unavailable(format!("could not encode the request: {err}")),
     };
+    if let Some(task_queue) = baseline_queue {
+        return check_abm_program_by_activity(ctx, payload, task_queue, timeout).await;
+    }
     let options = NexusOperationOptions::builder()
         .endpoint(endpoint)
         .service(CHECK_ABM_PROGRAM.service)
@@ -332,6 +343,41 @@ async fn check_abm_program(
             | NexusStatus::Cancelled(failure),
         ) => unavailable(&failure, timeout),
         None => AbmOutcome::unavailable("Marketing sent no result"),
+    }
+}
+
+/// The benchmark's baseline for step 8: the same question as a plain activity in this
+/// namespace, served by Marketing's code on `task_queue`, under the same deadline.
+async fn check_abm_program_by_activity(
+    ctx: &WorkflowContext<DrewCoordinator>,
+    payload: Payload,
+    task_queue: String,
+    timeout: Duration,
+) -> AbmOutcome {
+    let options = ActivityOptions::with_schedule_to_close_timeout(timeout)
+        .task_queue(task_queue)
+        .build();
+    let result = ctx
+        .execute_activity(
+            UntypedActivity::new(CHECK_ABM_PROGRAM.name),
+            RawValue::new(vec![payload]),
+            options,
+        )
+        .await;
+    match result {
+        Ok(answer) => match answer.payloads.first() {
+            Some(payload) => match CHECK_ABM_PROGRAM.decode_output(&payload.data) {
+                Ok(answer) => AbmOutcome::Available(answer),
+                Err(err) => {
+                    AbmOutcome::unavailable(format!("Marketing's answer broke the contract: {err}"))
+                }
+            },
+            None => AbmOutcome::unavailable("Marketing sent no result"),
+        },
+        Err(err) => match err.failure() {
+            Some(failure) => unavailable(failure, timeout),
+            None => AbmOutcome::unavailable(format!("Marketing failed: {err}")),
+        },
     }
 }
 

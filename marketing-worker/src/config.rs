@@ -30,6 +30,10 @@ pub struct Config {
     /// How long a launch gives one account's coordinator, start to brief
     /// (`MARKETING_COORDINATOR_TIMEOUT_SECS`, default 600).
     pub coordinator_timeout: Duration,
+    /// Benchmark baseline only (`MARKETING_ABM_BASELINE_TASK_QUEUE`, unset by
+    /// default): also serve `checkAbmProgram` as an activity on this task queue of
+    /// namespace `gtm` (see [`crate::baseline`]).
+    pub abm_baseline_task_queue: Option<String>,
 }
 
 impl Config {
@@ -61,6 +65,7 @@ impl Config {
                 600,
                 "a whole number of seconds",
             )?),
+            abm_baseline_task_queue: env::var_opt("MARKETING_ABM_BASELINE_TASK_QUEUE"),
         })
     }
 
@@ -75,6 +80,7 @@ impl Config {
             max_concurrent_nexus_tasks: 32,
             gtm_endpoint: endpoints::GTM_COORDINATOR.to_owned(),
             coordinator_timeout: Duration::from_secs(600),
+            abm_baseline_task_queue: None,
         })
     }
 }

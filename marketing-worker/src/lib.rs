@@ -7,6 +7,8 @@
 //! - [`activities`]: the launch's reads and writes of the Marketing database.
 //! - [`store`]: the Marketing database (programs, enrolments, campaigns, launch
 //!   results).
+//! - [`baseline`]: the benchmark's baseline, `checkAbmProgram` as a plain activity in
+//!   namespace `gtm`; off unless configured.
 //!
 //! [`run`] opens the database (migrating it), connects to Temporal and runs two
 //! workers on the one task queue and connection until the shutdown future resolves: a
@@ -16,6 +18,7 @@
 //! their own config.
 
 pub mod activities;
+pub mod baseline;
 mod config;
 pub mod nexus;
 pub mod store;
@@ -27,10 +30,12 @@ use anyhow::Context;
 pub use config::Config;
 use nexus_handler::{CallerPolicy, NexusWorker, NexusWorkerOptions};
 use service_kit::Shutdown;
+use shared_contracts::names::namespaces;
 use temporalio_client::{Client, ClientOptions};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::activities::LaunchActivities;
+use crate::baseline::AbmBaselineActivities;
 use crate::store::MarketingStore;
 use crate::workflows::{CampaignLaunch, LaunchSettings};
 
@@ -57,7 +62,7 @@ pub async fn run(
     .context("creating the Temporal client")?;
 
     let nexus = NexusWorker::new(
-        connection,
+        connection.clone(),
         config.nexus_worker_options(),
         nexus::services(store.clone()),
     )
@@ -69,10 +74,24 @@ pub async fn run(
     let options = WorkerOptions::new(config.task_queue.clone())
         .register_workflow_with_factory(move || CampaignLaunch::new(settings.clone()))
         .context("registering CampaignLaunch")?
-        .register_activities(LaunchActivities::new(store))
+        .register_activities(LaunchActivities::new(store.clone()))
         .build();
     let mut worker =
         Worker::new(&runtime, client, options).context("creating the Marketing worker")?;
+    let mut baseline = match &config.abm_baseline_task_queue {
+        Some(task_queue) => {
+            let client = Client::new(
+                connection.clone(),
+                ClientOptions::new(namespaces::GTM).build(),
+            )
+            .context("creating the baseline's Temporal client")?;
+            let options = WorkerOptions::new(task_queue.clone())
+                .register_activities(AbmBaselineActivities::new(store.clone()))
+                .build();
+            Some(Worker::new(&runtime, client, options).context("creating the baseline worker")?)
+        }
+        None => None,
+    };
 
     let shutdown = Shutdown::on(shutdown);
     let nexus = tokio::spawn({
@@ -84,11 +103,15 @@ pub async fn run(
         }
     });
     let stop_workflows = worker.shutdown_handle();
+    let stop_baseline = baseline.as_ref().map(Worker::shutdown_handle);
     let stopper = tokio::spawn({
         let triggered = shutdown.triggered();
         async move {
             triggered.await;
             stop_workflows();
+            if let Some(stop) = stop_baseline {
+                stop();
+            }
         }
     });
     tracing::info!(
@@ -98,13 +121,23 @@ pub async fn run(
         coordinator_timeout_secs = config.coordinator_timeout.as_secs(),
         "marketing-worker polling"
     );
-    let workflows = worker
-        .run()
-        .await
-        .context("running the Marketing workflow worker");
+    // Whichever worker stops first (on an error) stops the others.
+    let workflows = async {
+        let result = worker.run().await;
+        shutdown.trigger();
+        result.context("running the Marketing workflow worker")
+    };
+    let baseline = async {
+        let Some(baseline) = &mut baseline else {
+            return Ok(());
+        };
+        let result = baseline.run().await;
+        shutdown.trigger();
+        result.context("running the baseline worker")
+    };
+    let (workflows, baseline) = tokio::join!(workflows, baseline);
+    let workflows = workflows.and(baseline);
     stopper.abort();
-    // The workflow worker may have stopped on its own (an error): stop the Nexus one.
-    shutdown.trigger();
     let nexus = nexus
         .await
         .context("the Nexus worker's task panicked")

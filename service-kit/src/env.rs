@@ -7,10 +7,12 @@ use anyhow::Context;
 
 /// The variable's value, or `default` when it is unset or empty.
 pub fn var_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.is_empty())
-        .unwrap_or_else(|| default.to_owned())
+    var_opt(name).unwrap_or_else(|| default.to_owned())
+}
+
+/// The variable's value, or `None` when it is unset or empty.
+pub fn var_opt(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 /// The variable parsed as `T`, or `default` when unset; `expected` says what a valid
@@ -20,7 +22,7 @@ where
     T: FromStr,
     T::Err: std::error::Error + Send + Sync + 'static,
 {
-    match std::env::var(name).ok().filter(|value| !value.is_empty()) {
+    match var_opt(name) {
         None => Ok(default),
         Some(value) => value
             .parse()

@@ -17,6 +17,7 @@ fn replayer() -> WorkflowReplayer {
     let settings = CoordinatorSettings {
         marketing_endpoint: "marketing-abm".to_owned(),
         abm_timeout: Duration::from_secs(10),
+        abm_baseline_task_queue: None,
     };
     let options = WorkflowReplayerOptions::new()
         .register_workflow_with_factory(move || DrewCoordinator::new(settings.clone()))

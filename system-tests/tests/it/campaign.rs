@@ -23,7 +23,9 @@ use temporalio_common::protos::temporal::api::enums::v1::EventType;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
-use crate::system::{System, history, launch_progress, query, record_launch_history, result};
+use crate::system::{
+    System, history, launch_progress, query, record_launch_history, result, wait_until,
+};
 
 /// The seeded five-account campaign.
 const Q1: &str = "q1-enterprise-launch";
@@ -639,18 +641,6 @@ async fn wait_for(
                 .collect();
             panic!("timed out waiting for {what}: {summary:?}\nlaunch history: {events:?}");
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn wait_until<F, Fut>(what: &str, check: F)
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -5,4 +5,6 @@
 mod campaign;
 mod coordinator;
 mod dashboard;
+mod faults;
+mod processes;
 mod system;

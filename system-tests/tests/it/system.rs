@@ -40,16 +40,26 @@ type BackgroundWorker = (oneshot::Sender<()>, oneshot::Receiver<anyhow::Result<(
 
 impl System {
     pub async fn start() -> Self {
-        Self::start_with(true).await
+        Self::start_with(true, false).await
     }
 
     /// A system whose Marketing side is down: endpoints exist, nobody serves them.
     pub async fn start_without_marketing() -> Self {
-        Self::start_with(false).await
+        Self::start_with(false, false).await
     }
 
-    async fn start_with(marketing: bool) -> Self {
-        let server = DevServer::start_for_tests().await.unwrap();
+    /// [`System::start_without_marketing`] on a dev server that keeps its state in a
+    /// file, so `server.restart()` keeps every run in flight.
+    pub async fn start_persistent_without_marketing() -> Self {
+        Self::start_with(false, true).await
+    }
+
+    async fn start_with(marketing: bool, persistent: bool) -> Self {
+        let server = if persistent {
+            DevServer::start_persistent_for_tests().await.unwrap()
+        } else {
+            DevServer::start_for_tests().await.unwrap()
+        };
         let connection = server.connect("system-tests").await.unwrap();
         nexus_endpoints::ensure(&connection, &ENDPOINTS)
             .await
@@ -97,6 +107,11 @@ impl System {
             _dir: dir,
             marketing_worker,
         }
+    }
+
+    /// A folder that lives as long as the system (databases, worker logs).
+    pub fn scratch(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     /// The GTM worker's configuration for this system.
@@ -281,6 +296,36 @@ pub async fn result(
             Err(messages.join(" <- "))
         }
     }
+}
+
+/// Polls `check` every 200 ms until it holds; fails the test after two minutes.
+pub async fn wait_until<F, Fut>(what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// How many briefs the GTM database holds for each workflow id.
+pub async fn briefs_per_workflow(system: &System) -> std::collections::BTreeMap<String, i64> {
+    let pool = seed_data::db::connect(&system.gtm_database_url)
+        .await
+        .unwrap();
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT workflow_id, COUNT(*) FROM coordinator_briefs GROUP BY workflow_id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    rows.into_iter().collect()
 }
 
 /// The coordinator's `progress` query answer.
