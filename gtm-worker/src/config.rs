@@ -1,7 +1,9 @@
 //! gtm-worker configuration, read once from the environment.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use service_kit::telemetry::metrics_bind;
 use service_kit::{TemporalSettings, env};
 use shared_contracts::names::{endpoints, namespaces, task_queues};
 
@@ -32,6 +34,9 @@ pub struct Config {
     /// becomes an activity on this `gtm` task queue instead of a Nexus call. See
     /// [`crate::workflows::CoordinatorSettings::abm_baseline_task_queue`].
     pub abm_baseline_task_queue: Option<String>,
+    /// Where `/metrics` is served (`GTM_METRICS_BIND`, default `127.0.0.1:9101`;
+    /// `off` for none).
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl Config {
@@ -58,6 +63,7 @@ impl Config {
                 "a positive number",
             )?,
             abm_baseline_task_queue: env::var_opt("GTM_ABM_BASELINE_TASK_QUEUE"),
+            metrics_bind: metrics_bind("GTM_METRICS_BIND", "127.0.0.1:9101")?,
         })
     }
 
@@ -73,6 +79,7 @@ impl Config {
             allow_unidentified_callers: false,
             max_concurrent_nexus_tasks: 32,
             abm_baseline_task_queue: None,
+            metrics_bind: None,
         })
     }
 }

@@ -6,6 +6,7 @@
 //!   coordinator for another namespace (Marketing's campaign launches) and completes
 //!   with its brief.
 //! - [`scoring`], [`recommendations`]: the business rules, pure and unit-tested.
+//! - [`telemetry`]: the run's trace (a span per step) and metrics.
 //!
 //! [`run`] opens the GTM database (migrating it), connects to Temporal and runs two
 //! workers on the one task queue and connection until the shutdown future resolves:
@@ -20,6 +21,7 @@ pub mod nexus;
 pub mod recommendations;
 pub mod scoring;
 pub mod store;
+pub mod telemetry;
 pub mod workflows;
 
 use std::future::Future;
@@ -29,10 +31,13 @@ pub use config::Config;
 use nexus_handler::{CallerPolicy, NexusWorker, NexusWorkerOptions};
 use service_kit::Shutdown;
 use temporalio_client::{Client, ClientOptions};
+use temporalio_common::telemetry::TelemetryOptions;
+use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::activities::CoordinatorActivities;
 use crate::store::GtmStore;
+use crate::telemetry::CoordinatorTelemetry;
 use crate::workflows::{CoordinatorSettings, DrewCoordinator};
 
 /// Runs the worker until `shutdown` resolves.
@@ -50,6 +55,8 @@ pub async fn run(
         .await
         .context("migrating the GTM database")?;
     let store = GtmStore::new(pool.clone());
+    let metrics = service_kit::telemetry::start_metrics("gtm-worker", config.metrics_bind)?;
+    let meter = metrics.map(|metrics| metrics.meter);
     let connection = config.temporal.connect().await?;
     let client = Client::new(
         connection.clone(),
@@ -57,16 +64,25 @@ pub async fn run(
     )
     .context("creating the Temporal client")?;
 
+    let mut nexus_options = config.nexus_worker_options();
+    nexus_options.metrics = meter.clone();
     let nexus = NexusWorker::new(
         connection,
-        config.nexus_worker_options(),
+        nexus_options,
         nexus::services(&config.task_queue),
     )
     .await?;
 
+    let telemetry = TelemetryOptions::builder()
+        .maybe_metrics(meter.clone())
+        .build();
+    let runtime_options = RuntimeOptions::builder()
+        .telemetry_options(telemetry)
+        .build()
+        .map_err(anyhow::Error::msg)?;
     let runtime =
-        Runtime::from_current_tokio(Default::default()).context("creating the SDK runtime")?;
-    let settings = config.coordinator_settings();
+        Runtime::from_current_tokio(runtime_options).context("creating the SDK runtime")?;
+    let settings = config.coordinator_settings(CoordinatorTelemetry::new(meter));
     let options = WorkerOptions::new(config.task_queue.clone())
         .register_workflow_with_factory(move || DrewCoordinator::new(settings.clone()))
         .context("registering DrewCoordinator")?
@@ -116,11 +132,12 @@ pub async fn run(
 
 impl Config {
     /// Settings passed to every coordinator run.
-    fn coordinator_settings(&self) -> CoordinatorSettings {
+    fn coordinator_settings(&self, telemetry: CoordinatorTelemetry) -> CoordinatorSettings {
         CoordinatorSettings {
             marketing_endpoint: self.marketing_endpoint.clone(),
             abm_timeout: self.abm_timeout,
             abm_baseline_task_queue: self.abm_baseline_task_queue.clone(),
+            telemetry,
         }
     }
 

@@ -5,7 +5,10 @@ use anyhow::Context;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    service_kit::init_tracing("info,sqlx=warn,temporalio_sdk_core=warn");
+    let telemetry =
+        service_kit::telemetry::init("gtm-worker", "info,sqlx=warn,temporalio_sdk_core=warn")?;
     let config = gtm_worker::Config::from_env().context("reading gtm-worker configuration")?;
-    gtm_worker::run(config, service_kit::shutdown_signal()).await
+    let result = gtm_worker::run(config, service_kit::shutdown_signal()).await;
+    telemetry.shutdown();
+    result
 }

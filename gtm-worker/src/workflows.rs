@@ -23,6 +23,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use nexus_handler::innermost_failure;
+use service_kit::trace::RunTrace;
 use shared_contracts::codec;
 use shared_contracts::coordinator::{
     AbmOutcome, CoordinatorBrief, CoordinatorInput, StepProgress, StepStatus, initial_progress,
@@ -46,6 +47,7 @@ use temporalio_sdk::{
 use crate::activities::{
     ACCOUNT_NOT_FOUND, ComposeRequest, CoordinatorActivities, IntentRequest, PlanRequest,
 };
+use crate::telemetry::{CoordinatorTelemetry, Outcome};
 
 /// `AccountId` (Keyword): the run's account.
 const ACCOUNT_ID: SearchAttributeKey<String> =
@@ -69,6 +71,8 @@ pub struct CoordinatorSettings {
     /// would. This is the benchmark's baseline (`cargo xtask bench`), not a production
     /// setting: it must not change while runs are in flight, or their replays diverge.
     pub abm_baseline_task_queue: Option<String>,
+    /// Where runs report their spans and metrics.
+    pub telemetry: CoordinatorTelemetry,
 }
 
 /// The Drew Coordinator. Registered with a factory that hands it the worker's
@@ -77,6 +81,9 @@ pub struct CoordinatorSettings {
 pub struct DrewCoordinator {
     settings: CoordinatorSettings,
     progress: Vec<StepProgress>,
+    /// The run's trace and start, known once the run starts.
+    trace: Option<RunTrace>,
+    started_at: Option<DateTime<Utc>>,
 }
 
 impl DrewCoordinator {
@@ -85,6 +92,8 @@ impl DrewCoordinator {
         Self {
             settings,
             progress: initial_progress(),
+            trace: None,
+            started_at: None,
         }
     }
 }
@@ -99,6 +108,11 @@ impl DrewCoordinator {
         input: serde_json::Value,
     ) -> WorkflowResult<CoordinatorBrief> {
         let started_at = now(ctx);
+        let trace = RunTrace::of_run(&ctx.info().raw().headers, ctx.run_id());
+        ctx.state_mut(|s| {
+            s.trace = Some(trace);
+            s.started_at = Some(started_at);
+        });
         let input: CoordinatorInput = match serde_json::to_vec(&input)
             .map_err(|err| err.to_string())
             .and_then(|bytes| codec::decode(&bytes).map_err(|err| err.to_string()))
@@ -270,6 +284,7 @@ impl DrewCoordinator {
             format!("Brief stored · {} next actions", b.next_actions.len())
         })?;
         ctx.upsert_search_attributes([COORDINATOR_STEP.value_set(STEP_DONE.to_owned())]);
+        report_run(ctx, Outcome::Completed, None);
         Ok(brief)
     }
 
@@ -317,8 +332,16 @@ async fn check_abm_program(
     if let Some(task_queue) = baseline_queue {
         return check_abm_program_by_activity(ctx, payload, task_queue, timeout).await;
     }
+    // Marketing's handler span becomes a child of this step's span.
+    let trace_header = ctx.state(|s| {
+        s.trace
+            .as_ref()
+            .map(|trace| trace.nexus_header(trace.span_id(StepId::MarketingAbmCheck.id())))
+            .unwrap_or_default()
+    });
     let options = NexusOperationOptions::builder()
         .endpoint(endpoint)
+        .nexus_header(trace_header)
         .service(CHECK_ABM_PROGRAM.service)
         .operation(CHECK_ABM_PROGRAM.name)
         .input(payload)
@@ -439,6 +462,54 @@ fn complete(ctx: &WorkflowContext<DrewCoordinator>, step: StepId, summary: Strin
         p.completed_at = Some(at);
         p.summary = Some(summary);
     });
+    report_step(ctx, step, Outcome::Completed, None);
+}
+
+/// Reports a finished step's span and duration, when it finished live.
+fn report_step(
+    ctx: &WorkflowContext<DrewCoordinator>,
+    step: StepId,
+    outcome: Outcome,
+    message: Option<&str>,
+) {
+    if ctx.is_replaying() {
+        return;
+    }
+    let started = ctx.state(|s| {
+        s.progress
+            .iter()
+            .find(|p| p.id == step)
+            .and_then(|p| p.started_at)
+    });
+    let (telemetry, trace) = ctx.state(|s| (s.settings.telemetry.clone(), s.trace.clone()));
+    if let Some(trace) = trace {
+        let end = now(ctx);
+        telemetry.step(
+            &trace,
+            step,
+            (started.unwrap_or(end), end),
+            outcome,
+            message,
+        );
+    }
+}
+
+/// Reports the run's span and outcome, when it ended live.
+fn report_run(ctx: &WorkflowContext<DrewCoordinator>, outcome: Outcome, message: Option<&str>) {
+    if ctx.is_replaying() {
+        return;
+    }
+    let (telemetry, trace) = ctx.state(|s| (s.settings.telemetry.clone(), s.trace.clone()));
+    if let Some(trace) = trace {
+        let started = ctx.state(|s| s.started_at).unwrap_or_else(|| now(ctx));
+        telemetry.run(
+            &trace,
+            ctx.workflow_id(),
+            (started, now(ctx)),
+            outcome,
+            message,
+        );
+    }
 }
 
 /// Ends a step with its activity's result: completed with a summary, or the run ends.
@@ -455,6 +526,7 @@ fn finish<T>(
         }
         Err(ActivityExecutionError::Cancelled(_)) => {
             mark_failed(ctx, step, "canceled");
+            report_run(ctx, Outcome::Canceled, Some("canceled"));
             Err(WorkflowTermination::cancelled())
         }
         Err(err) => Err(fail(ctx, step, &activity_message(&err))),
@@ -468,12 +540,9 @@ fn fail(
     message: &str,
 ) -> WorkflowTermination {
     mark_failed(ctx, step, message);
-    ApplicationFailure::non_retryable(format!(
-        "step {} ({}) failed: {message}",
-        step.number(),
-        step.id()
-    ))
-    .into()
+    let message = format!("step {} ({}) failed: {message}", step.number(), step.id());
+    report_run(ctx, Outcome::Failed, Some(&message));
+    ApplicationFailure::non_retryable(message).into()
 }
 
 fn mark_failed(ctx: &WorkflowContext<DrewCoordinator>, step: StepId, message: &str) {
@@ -486,6 +555,12 @@ fn mark_failed(ctx: &WorkflowContext<DrewCoordinator>, step: StepId, message: &s
     for later in STEPS.iter().filter(|s| s.number() > step.number()) {
         set_step(ctx, *later, |p| p.status = StepStatus::Skipped);
     }
+    let outcome = if message == "canceled" {
+        Outcome::Canceled
+    } else {
+        Outcome::Failed
+    };
+    report_step(ctx, step, outcome, Some(message));
 }
 
 /// The activity's own message (the innermost cause), not the wrapper's.

@@ -1,7 +1,9 @@
 //! marketing-worker configuration, read once from the environment.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use service_kit::telemetry::metrics_bind;
 use service_kit::{TemporalSettings, env};
 use shared_contracts::names::{endpoints, namespaces, task_queues};
 
@@ -34,6 +36,9 @@ pub struct Config {
     /// default): also serve `checkAbmProgram` as an activity on this task queue of
     /// namespace `gtm` (see [`crate::baseline`]).
     pub abm_baseline_task_queue: Option<String>,
+    /// Where `/metrics` is served (`MARKETING_METRICS_BIND`, default
+    /// `127.0.0.1:9102`; `off` for none).
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl Config {
@@ -66,6 +71,7 @@ impl Config {
                 "a whole number of seconds",
             )?),
             abm_baseline_task_queue: env::var_opt("MARKETING_ABM_BASELINE_TASK_QUEUE"),
+            metrics_bind: metrics_bind("MARKETING_METRICS_BIND", "127.0.0.1:9102")?,
         })
     }
 
@@ -81,6 +87,7 @@ impl Config {
             gtm_endpoint: endpoints::GTM_COORDINATOR.to_owned(),
             coordinator_timeout: Duration::from_secs(600),
             abm_baseline_task_queue: None,
+            metrics_bind: None,
         })
     }
 }

@@ -32,6 +32,8 @@ use nexus_handler::{CallerPolicy, NexusWorker, NexusWorkerOptions};
 use service_kit::Shutdown;
 use shared_contracts::names::namespaces;
 use temporalio_client::{Client, ClientOptions};
+use temporalio_common::telemetry::TelemetryOptions;
+use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::activities::LaunchActivities;
@@ -54,6 +56,8 @@ pub async fn run(
         .await
         .context("migrating the Marketing database")?;
     let store = MarketingStore::new(pool.clone());
+    let metrics = service_kit::telemetry::start_metrics("marketing-worker", config.metrics_bind)?;
+    let meter = metrics.map(|metrics| metrics.meter);
     let connection = config.temporal.connect().await?;
     let client = Client::new(
         connection.clone(),
@@ -61,15 +65,22 @@ pub async fn run(
     )
     .context("creating the Temporal client")?;
 
+    let mut nexus_options = config.nexus_worker_options();
+    nexus_options.metrics = meter.clone();
     let nexus = NexusWorker::new(
         connection.clone(),
-        config.nexus_worker_options(),
+        nexus_options,
         nexus::services(store.clone()),
     )
     .await?;
 
+    let telemetry = TelemetryOptions::builder().maybe_metrics(meter).build();
+    let runtime_options = RuntimeOptions::builder()
+        .telemetry_options(telemetry)
+        .build()
+        .map_err(anyhow::Error::msg)?;
     let runtime =
-        Runtime::from_current_tokio(Default::default()).context("creating the SDK runtime")?;
+        Runtime::from_current_tokio(runtime_options).context("creating the SDK runtime")?;
     let settings = config.launch_settings();
     let options = WorkerOptions::new(config.task_queue.clone())
         .register_workflow_with_factory(move || CampaignLaunch::new(settings.clone()))

@@ -5,8 +5,13 @@ use anyhow::Context;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    service_kit::init_tracing("info,sqlx=warn,temporalio_sdk_core=warn");
+    let telemetry = service_kit::telemetry::init(
+        "marketing-worker",
+        "info,sqlx=warn,temporalio_sdk_core=warn",
+    )?;
     let config =
         marketing_worker::Config::from_env().context("reading marketing-worker configuration")?;
-    marketing_worker::run(config, service_kit::shutdown_signal()).await
+    let result = marketing_worker::run(config, service_kit::shutdown_signal()).await;
+    telemetry.shutdown();
+    result
 }

@@ -46,6 +46,7 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Utc};
 use nexus_handler::innermost_failure;
 use nexus_handler::token::WorkflowRunToken;
+use service_kit::trace::{Parent, RunTrace};
 use shared_contracts::campaign::{
     CampaignLaunchInput, CampaignLaunchSummary, LaunchAccountResult, LaunchAccountStatus,
 };
@@ -84,6 +85,8 @@ pub struct CampaignLaunch {
     summary: CampaignLaunchSummary,
     /// Accounts whose outcome could not be written to the database, with why.
     unrecorded: Vec<String>,
+    /// The launch's trace and start, known once the launch starts.
+    trace: Option<(RunTrace, DateTime<Utc>)>,
 }
 
 impl CampaignLaunch {
@@ -93,6 +96,7 @@ impl CampaignLaunch {
             settings,
             summary: CampaignLaunchSummary::new(String::new()),
             unrecorded: Vec::new(),
+            trace: None,
         }
     }
 }
@@ -107,64 +111,13 @@ impl CampaignLaunch {
         ctx: &mut WorkflowContext<Self>,
         input: serde_json::Value,
     ) -> WorkflowResult<CampaignLaunchSummary> {
-        let input = decode_input(&input).map_err(ApplicationFailure::non_retryable)?;
-        ctx.state_mut(|s| s.summary = CampaignLaunchSummary::new(input.campaign_id.clone()));
-
-        let result = ctx
-            .execute_activity(
-                LaunchActivities::load_campaign,
-                input.campaign_id.clone(),
-                load_options(),
-            )
-            .await;
-        let campaign = match result {
-            Ok(campaign) => campaign,
-            Err(ActivityExecutionError::Cancelled(_)) => {
-                return Err(WorkflowTermination::cancelled());
-            }
-            Err(err) => {
-                return Err(ApplicationFailure::non_retryable(activity_message(&err)).into());
-            }
-        };
-        ctx.state_mut(|s| {
-            s.summary.campaign_name = Some(campaign.name.clone());
-            s.summary.accounts = campaign
-                .targets
-                .iter()
-                .map(LaunchAccountResult::pending)
-                .collect();
-        });
-
-        let ctx: &WorkflowContext<Self> = ctx;
-        let lanes = usize::try_from(input.concurrency())
-            .unwrap_or(1)
-            .min(campaign.targets.len());
-        let next = Cell::new(0);
-        join_all((0..lanes).map(|_| brief_accounts(ctx, &next))).await;
-
-        if ctx.cancellation_token().is_cancelled() {
-            let at = now(ctx);
-            ctx.state_mut(|s| {
-                for account in &mut s.summary.accounts {
-                    if account.status == LaunchAccountStatus::Pending {
-                        account.status = LaunchAccountStatus::Canceled;
-                        account.error =
-                            Some("the launch was canceled before this account started".into());
-                        account.finished_at = Some(at);
-                    }
-                }
-            });
-            return Err(WorkflowTermination::cancelled());
-        }
-        let unrecorded = ctx.state(|s| s.unrecorded.clone());
-        if !unrecorded.is_empty() {
-            return Err(ApplicationFailure::non_retryable(format!(
-                "the launch finished, but these outcomes could not be recorded: {}",
-                unrecorded.join("; ")
-            ))
-            .into());
-        }
-        Ok(ctx.state(|s| s.summary.clone()))
+        let trace = RunTrace::of_run(&ctx.info().raw().headers, ctx.run_id());
+        let started = now(ctx);
+        ctx.state_mut(|s| s.trace = Some((trace, started)));
+        let result = launch(ctx, input).await;
+        let error = result.as_ref().err().map(|err| format!("{err:?}"));
+        report(ctx, "CampaignLaunch".to_owned(), None, error);
+        result
     }
 
     /// The accounts with their status, coordinator run and outcome.
@@ -172,6 +125,104 @@ impl CampaignLaunch {
     pub fn launch_progress(&self, _ctx: &WorkflowContextView) -> CampaignLaunchSummary {
         self.summary.clone()
     }
+}
+
+/// The launch: reads the campaign, then briefs its accounts in `concurrency` lanes.
+async fn launch(
+    ctx: &mut WorkflowContext<CampaignLaunch>,
+    input: serde_json::Value,
+) -> WorkflowResult<CampaignLaunchSummary> {
+    let input = decode_input(&input).map_err(ApplicationFailure::non_retryable)?;
+    ctx.state_mut(|s| s.summary = CampaignLaunchSummary::new(input.campaign_id.clone()));
+
+    let result = ctx
+        .execute_activity(
+            LaunchActivities::load_campaign,
+            input.campaign_id.clone(),
+            load_options(),
+        )
+        .await;
+    let campaign = match result {
+        Ok(campaign) => campaign,
+        Err(ActivityExecutionError::Cancelled(_)) => {
+            return Err(WorkflowTermination::cancelled());
+        }
+        Err(err) => {
+            return Err(ApplicationFailure::non_retryable(activity_message(&err)).into());
+        }
+    };
+    ctx.state_mut(|s| {
+        s.summary.campaign_name = Some(campaign.name.clone());
+        s.summary.accounts = campaign
+            .targets
+            .iter()
+            .map(LaunchAccountResult::pending)
+            .collect();
+    });
+
+    let ctx: &WorkflowContext<CampaignLaunch> = ctx;
+    let lanes = usize::try_from(input.concurrency())
+        .unwrap_or(1)
+        .min(campaign.targets.len());
+    let next = Cell::new(0);
+    join_all((0..lanes).map(|_| brief_accounts(ctx, &next))).await;
+
+    if ctx.cancellation_token().is_cancelled() {
+        let at = now(ctx);
+        ctx.state_mut(|s| {
+            for account in &mut s.summary.accounts {
+                if account.status == LaunchAccountStatus::Pending {
+                    account.status = LaunchAccountStatus::Canceled;
+                    account.error =
+                        Some("the launch was canceled before this account started".into());
+                    account.finished_at = Some(at);
+                }
+            }
+        });
+        return Err(WorkflowTermination::cancelled());
+    }
+    let unrecorded = ctx.state(|s| s.unrecorded.clone());
+    if !unrecorded.is_empty() {
+        return Err(ApplicationFailure::non_retryable(format!(
+            "the launch finished, but these outcomes could not be recorded: {}",
+            unrecorded.join("; ")
+        ))
+        .into());
+    }
+    Ok(ctx.state(|s| s.summary.clone()))
+}
+
+/// Records a span of the launch's trace once it ended live (never on replay): the
+/// launch's own (`account: None`), or one account's coordinator call, under it.
+fn report(
+    ctx: &WorkflowContext<CampaignLaunch>,
+    name: String,
+    account: Option<(&AccountId, DateTime<Utc>)>,
+    error: Option<String>,
+) {
+    if ctx.is_replaying() {
+        return;
+    }
+    let Some((trace, launch_started)) = ctx.state(|s| s.trace.clone()) else {
+        return;
+    };
+    let (span_id, parent, started) = match account {
+        Some((account, started)) => (
+            trace.span_id(&format!("coordinator/{account}")),
+            Parent::Run,
+            started,
+        ),
+        None => (trace.run_span_id(), Parent::Starter, launch_started),
+    };
+    trace.record(
+        "marketing-worker",
+        name,
+        span_id,
+        parent,
+        (started.into(), now(ctx).into()),
+        &[("temporal.workflow_id", ctx.workflow_id().to_owned())],
+        error,
+    );
 }
 
 /// Decodes and validates the launch input; the message names the field at fault.
@@ -207,7 +258,19 @@ async fn brief_account(ctx: &WorkflowContext<CampaignLaunch>, index: usize, targ
         account.started_at = Some(started_at);
     });
     let outcome = match AccountId::parse(target) {
-        Ok(account_id) => run_coordinator(ctx, index, account_id).await,
+        Ok(account_id) => {
+            let outcome = run_coordinator(ctx, index, account_id.clone()).await;
+            let error = match &outcome {
+                Outcome::Completed { .. } => None,
+                Outcome::Failed(why) | Outcome::Canceled(why) => Some(why.clone()),
+            };
+            let name = format!(
+                "{}/{} {account_id}",
+                RUN_COORDINATOR.service, RUN_COORDINATOR.name
+            );
+            report(ctx, name, Some((&account_id, started_at)), error);
+            outcome
+        }
         // A bad row in the campaign: no coordinator could brief it.
         Err(invalid) => Outcome::Failed(invalid.to_string()),
     };
@@ -264,8 +327,18 @@ async fn run_coordinator(
         Ok(payload) => payload,
         Err(err) => return Outcome::Failed(format!("could not encode the request: {err}")),
     };
+    // GTM's handler span, and so the coordinator run's trace, hang under this call.
+    let trace_header = ctx.state(|s| {
+        s.trace
+            .as_ref()
+            .map(|(trace, _)| {
+                trace.nexus_header(trace.span_id(&format!("coordinator/{}", request.account_id)))
+            })
+            .unwrap_or_default()
+    });
     let options = NexusOperationOptions::builder()
         .endpoint(endpoint)
+        .nexus_header(trace_header)
         .service(RUN_COORDINATOR.service)
         .operation(RUN_COORDINATOR.name)
         .input(payload)

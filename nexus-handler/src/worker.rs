@@ -14,9 +14,10 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
+use service_kit::telemetry::Timed;
 use temporalio_client::Connection;
 use temporalio_common::protos::coresdk::nexus::{
     NexusTask, NexusTaskCompletion, nexus_task, nexus_task_completion,
@@ -26,6 +27,8 @@ use temporalio_common::protos::temporal::api::nexus::v1::{
     start_operation_response,
 };
 use temporalio_common::protos::temporal::api::workflowservice::v1::PollNexusTaskQueueResponse;
+use temporalio_common::telemetry::TelemetryOptions;
+use temporalio_common::telemetry::metrics::CoreMeter;
 use temporalio_common::worker::WorkerTaskTypes;
 use temporalio_sdk_core::{
     CoreRuntime, PollError, PollerBehavior, RuntimeOptions, Worker as CoreWorker, WorkerConfig,
@@ -34,6 +37,7 @@ use temporalio_sdk_core::{
 use tokio::sync::Semaphore;
 use tokio::task::{AbortHandle, JoinSet};
 use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::caller::{CallerInfo, CallerPolicy};
 use crate::error::HandlerError;
@@ -55,6 +59,9 @@ pub struct NexusWorkerOptions {
     pub identity: String,
     /// How long in-flight handlers get to finish on shutdown.
     pub graceful_shutdown: Duration,
+    /// Where metrics go (the SDK's Nexus task metrics and [`NexusMetrics`]); `None`:
+    /// nowhere.
+    pub metrics: Option<Arc<dyn CoreMeter>>,
 }
 
 impl NexusWorkerOptions {
@@ -72,6 +79,7 @@ impl NexusWorkerOptions {
             caller_policy,
             identity: identity.into(),
             graceful_shutdown: Duration::from_secs(10),
+            metrics: None,
         }
     }
 }
@@ -92,6 +100,7 @@ struct Shared {
     policy: CallerPolicy,
     /// Abort handles of running handlers, by task token, for core's `CancelTask`.
     running: Mutex<HashMap<Vec<u8>, AbortHandle>>,
+    metrics: Option<NexusMetrics>,
 }
 
 impl NexusWorker {
@@ -102,8 +111,15 @@ impl NexusWorker {
         options: NexusWorkerOptions,
         services: NexusServices,
     ) -> anyhow::Result<Self> {
-        let runtime = CoreRuntime::new_assume_tokio(RuntimeOptions::default())
-            .context("creating the core runtime")?;
+        let telemetry = TelemetryOptions::builder()
+            .maybe_metrics(options.metrics.clone())
+            .build();
+        let runtime_options = RuntimeOptions::builder()
+            .telemetry_options(telemetry)
+            .build()
+            .map_err(anyhow::Error::msg)?;
+        let runtime =
+            CoreRuntime::new_assume_tokio(runtime_options).context("creating the core runtime")?;
         let config = WorkerConfig::builder()
             .namespace(options.namespace.clone())
             .task_queue(options.task_queue.clone())
@@ -141,6 +157,7 @@ impl NexusWorker {
                 starter: Arc::new(starter),
                 policy: options.caller_policy.clone(),
                 running: Mutex::new(HashMap::new()),
+                metrics: options.metrics.clone().map(NexusMetrics::new),
             }),
             options,
         })
@@ -285,12 +302,24 @@ async fn handle_task(
                 operation = %start.operation,
                 request_id = %start.request_id,
                 caller_namespace = caller.as_ref().map_or("", |c| c.namespace.as_str()),
+                // The caller's trace context, so logs can be joined to its trace.
+                traceparent = request.header.get("traceparent").map_or("", String::as_str),
+                otel.kind = "server",
             );
+            // The caller's span (step 8, or a launch's call) is this span's parent.
+            let _ = span.set_parent(service_kit::trace::parent_from_nexus_header(
+                &request.header,
+            ));
+            let started = Instant::now();
+            let (service, operation) = (start.service.clone(), start.operation.clone());
             let operation_name = format!("{}/{}", start.service, start.operation);
             if let Err(refusal) = shared.policy.check(caller.as_ref(), &operation_name) {
                 span.in_scope(|| {
                     tracing::warn!(caller = ?caller, reason = %refusal, "Nexus caller refused");
                 });
+                if let Some(metrics) = &shared.metrics {
+                    metrics.record(&service, &operation, "refused", started.elapsed());
+                }
                 return failure_status(refusal);
             }
             let context = OperationContext {
@@ -311,6 +340,14 @@ async fn handle_task(
                 .instrument(span.clone())
                 .await;
             span.in_scope(|| log_outcome(&outcome));
+            if let Some(metrics) = &shared.metrics {
+                metrics.record(
+                    &service,
+                    &operation,
+                    outcome_label(&outcome),
+                    started.elapsed(),
+                );
+            }
             start_status(outcome)
         }
         Some(request::Variant::CancelOperation(cancel)) => {
@@ -360,6 +397,43 @@ fn log_outcome(outcome: &Result<StartOutcome, HandlerError>) {
             tracing::warn!(error = %err, "Nexus operation will be retried")
         }
         Err(err) => tracing::info!(error = %err, "Nexus operation refused or failed"),
+    }
+}
+
+/// The `outcome` label of `nexus_operations_total`.
+fn outcome_label(outcome: &Result<StartOutcome, HandlerError>) -> &'static str {
+    match outcome {
+        Ok(StartOutcome::Sync(_)) => "answered",
+        Ok(StartOutcome::Async { .. }) => "started",
+        Err(err) if err.is_operation_outcome() => "operation_failed",
+        Err(err) if err.is_retryable() => "retryable_error",
+        Err(_) => "rejected",
+    }
+}
+
+/// The project's Nexus metrics: `nexus_operations_total` and
+/// `nexus_operations_duration_seconds` by service, operation and outcome. (The SDK's
+/// own `temporal_nexus_task_*` series count tasks, without those labels.)
+struct NexusMetrics(Timed);
+
+impl NexusMetrics {
+    fn new(meter: Arc<dyn CoreMeter>) -> Self {
+        Self(Timed::new(
+            meter,
+            "nexus_operations",
+            "Nexus start requests handled, by service, operation and outcome",
+        ))
+    }
+
+    fn record(&self, service: &str, operation: &str, outcome: &str, took: Duration) {
+        self.0.record(
+            &[
+                ("nexus_service", service),
+                ("nexus_operation", operation),
+                ("outcome", outcome),
+            ],
+            took,
+        );
     }
 }
 

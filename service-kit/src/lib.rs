@@ -1,7 +1,9 @@
 //! Plumbing shared by `gtm-worker`, `marketing-worker` and `web`: nothing about the
 //! business, only how a service starts and stops.
 //!
-//! - [`init_tracing`]: logs to stderr, filtered by `RUST_LOG`.
+//! - [`telemetry`]: logs (text or JSON), traces (OTLP when configured) and
+//!   Prometheus metrics.
+//! - [`trace`]: W3C trace context across Nexus calls and workflow starts.
 //! - [`env`]: settings from environment variables, with defaults and clear errors.
 //! - [`first_error`]: one result from a service's several loops.
 //! - [`shutdown_signal`]: resolves on Ctrl-C or SIGTERM; drives every graceful shutdown.
@@ -13,28 +15,16 @@
 //!   and the CLI read them.
 
 pub mod env;
+pub mod telemetry;
+pub mod trace;
 
 use std::future::Future;
-use std::io::IsTerminal;
 use std::sync::Arc;
 
 use anyhow::Context;
 use temporalio_client::envconfig::LoadClientConfigProfileOptions;
 use temporalio_client::{Connection, ConnectionOptions};
 use temporalio_common::envconfig::load_client_config_profile;
-
-/// Sets up logging to stderr. `RUST_LOG` wins over `default_filter`.
-pub fn init_tracing(default_filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
-    // A second call (tests starting several services) keeps the first subscriber.
-    // Colours only on a terminal: `cargo xtask up` pipes and prefixes our output.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .try_init();
-}
 
 /// Resolves when the process is asked to stop: Ctrl-C (SIGINT) or SIGTERM.
 pub async fn shutdown_signal() {

@@ -59,10 +59,19 @@ fn short_type_name<T>() -> &'static str {
     without_generics.rsplit("::").next().unwrap_or(full)
 }
 
+/// Longest message a decoding error carries: serde quotes a wrong value whole, and a
+/// failure that repeats a 256 KiB payload helps nobody.
+const MAX_MESSAGE_CHARS: usize = 300;
+
 /// serde_json appends " at line 1 column 27"; useless to a caller reading one line.
+/// The rest is cut to [`MAX_MESSAGE_CHARS`].
 fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_owned(),
+    let message = match message.rfind(" at line ") {
+        Some(index) => &message[..index],
+        None => message,
+    };
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
         None => message.to_owned(),
     }
 }
@@ -94,6 +103,13 @@ mod tests {
         assert!(
             matches!(garbage, ContractError::Malformed { .. }),
             "{garbage}"
+        );
+        let huge = format!("\"{}\"", "x".repeat(256 * 1024));
+        let err = decode::<AbmCheckRequest>(huge.as_bytes()).unwrap_err();
+        assert!(
+            err.to_string().chars().count() < 400,
+            "{} chars",
+            err.to_string().len()
         );
         let trailing = decode::<AbmCheckRequest>(br#"{"accountId":"a"} x"#).unwrap_err();
         assert!(

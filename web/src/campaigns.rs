@@ -7,6 +7,7 @@
 
 use askama::Template;
 use axum::Form;
+use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -16,7 +17,7 @@ use shared_contracts::campaign::{CampaignLaunchInput, LaunchAccountStatus};
 
 use crate::AppState;
 use crate::csrf;
-use crate::error::AppError;
+use crate::error::{AppError, shown};
 use crate::marketing_db::CampaignSummary;
 use crate::temporal::{LaunchDetail, RunStatus};
 use crate::views::{RunRow, status_label, when};
@@ -67,20 +68,23 @@ pub async fn campaigns(
 /// The launch form's fields.
 #[derive(Debug, Deserialize)]
 pub struct LaunchForm {
-    /// The double-submitted CSRF token.
+    /// The double-submitted CSRF token; empty when missing, which the check refuses.
+    #[serde(default)]
     pub csrf_token: String,
 }
 
 /// `POST /campaigns/{campaignId}/launch`: starts a launch and shows it.
 pub async fn launch(
     State(state): State<AppState>,
-    Path(campaign_id): Path<String>,
+    campaign_id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-    Form(form): Form<LaunchForm>,
+    form: Result<Form<LaunchForm>, FormRejection>,
 ) -> Result<Response, AppError> {
+    let Form(form) = form?;
     if !csrf::verify(&headers, &form.csrf_token) {
         return Err(AppError::Forbidden);
     }
+    let Path(campaign_id) = campaign_id?;
     let input = CampaignLaunchInput::new(campaign_id);
     input
         .validate()
@@ -88,7 +92,7 @@ pub async fn launch(
     if !state.marketing.campaign_exists(&input.campaign_id).await? {
         return Err(AppError::NotFound(format!(
             "No campaign with id {}.",
-            input.campaign_id
+            shown(&input.campaign_id)
         )));
     }
     let workflow_id = state.temporal.start_launch(&input).await?;
@@ -202,8 +206,9 @@ struct LaunchPage {
 /// A launch, account by account; refreshes itself while it runs.
 pub async fn launch_page(
     State(state): State<AppState>,
-    Path(workflow_id): Path<String>,
+    workflow_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
+    let Path(workflow_id) = workflow_id?;
     let launch = find(&state, &workflow_id).await?;
     let page = LaunchPage {
         nav: "campaigns",
@@ -228,8 +233,9 @@ struct LaunchLive {
 /// The live fragment the launch page polls.
 pub async fn launch_live(
     State(state): State<AppState>,
-    Path(workflow_id): Path<String>,
+    workflow_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
+    let Path(workflow_id) = workflow_id?;
     let launch = find(&state, &workflow_id).await?;
     let fragment = LaunchLive {
         launch: LaunchView::new(&launch),
@@ -242,10 +248,12 @@ pub async fn launch_live(
 }
 
 async fn find(state: &AppState, workflow_id: &str) -> Result<LaunchDetail, AppError> {
-    let mut launch =
-        state.temporal.launch(workflow_id).await?.ok_or_else(|| {
-            AppError::NotFound(format!("No campaign launch with id {workflow_id}."))
-        })?;
+    let mut launch = state.temporal.launch(workflow_id).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "No campaign launch with id {}.",
+            shown(workflow_id)
+        ))
+    })?;
     // A launch learns its campaign's name from its first activity; until then, the
     // dashboard reads it from the Marketing database itself.
     if let Some(progress) = launch.progress.as_mut()

@@ -30,6 +30,9 @@ pub struct Config {
     /// Marketing database, for the campaigns page (`MARKETING_DATABASE_URL`, default
     /// `sqlite:.data/marketing.db`).
     pub marketing_database_url: String,
+    /// Where `/metrics` is served (`WEB_METRICS_BIND`, default `127.0.0.1:9103`;
+    /// `off` for none).
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl Config {
@@ -50,6 +53,10 @@ impl Config {
                 "MARKETING_DATABASE_URL",
                 seed_data::DEFAULT_MARKETING_DATABASE_URL,
             ),
+            metrics_bind: service_kit::telemetry::metrics_bind(
+                "WEB_METRICS_BIND",
+                "127.0.0.1:9103",
+            )?,
         })
     }
 
@@ -64,6 +71,7 @@ impl Config {
             marketing_namespace: namespaces::MARKETING.to_owned(),
             marketing_task_queue: task_queues::MARKETING_ABM.to_owned(),
             marketing_database_url: seed_data::DEFAULT_MARKETING_DATABASE_URL.to_owned(),
+            metrics_bind: None,
         })
     }
 }

@@ -25,6 +25,7 @@ pub mod csrf;
 pub mod error;
 pub mod gtm_db;
 pub mod marketing_db;
+pub mod metrics;
 pub mod pages;
 pub mod temporal;
 pub mod views;
@@ -41,7 +42,8 @@ use axum::routing::{get, post};
 pub use config::Config;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, TraceLayer};
+use tracing::Level;
 
 use crate::gtm_db::GtmReader;
 use crate::marketing_db::MarketingReader;
@@ -174,6 +176,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
         .with_state(state);
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
@@ -187,7 +190,8 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(TraceLayer::new_for_http())
+        // Request spans at INFO: they start the trace of every run the dashboard starts.
+        .layer(TraceLayer::new_for_http().make_span_with(DefaultMakeSpan::new().level(Level::INFO)))
 }
 
 /// Serves the dashboard until `shutdown` resolves.
@@ -228,8 +232,12 @@ pub async fn serve(
             "Temporal is unreachable; the dashboard starts anyway and /readyz reports 503"
         );
     }
+    let mut app = router(state);
+    if let Some(metrics) = service_kit::telemetry::start_metrics("web", config.metrics_bind)? {
+        app = metrics::track_requests(app, metrics.meter);
+    }
     tracing::info!("dashboard on http://{}", listener.local_addr()?);
-    let result = axum::serve(listener, router(state))
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving the dashboard");

@@ -5,7 +5,9 @@ use anyhow::Context;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    service_kit::init_tracing("info,sqlx=warn");
+    let telemetry = service_kit::telemetry::init("web", "info,sqlx=warn")?;
     let config = web::Config::from_env().context("reading web configuration")?;
-    web::run(config, service_kit::shutdown_signal()).await
+    let result = web::run(config, service_kit::shutdown_signal()).await;
+    telemetry.shutdown();
+    result
 }

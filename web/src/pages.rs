@@ -2,8 +2,9 @@
 
 use askama::Template;
 use axum::Form;
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,13 +15,17 @@ use shared_contracts::coordinator::CoordinatorInput;
 
 use crate::AppState;
 use crate::csrf;
-use crate::error::AppError;
+use crate::error::{AppError, shown};
 use crate::gtm_db::{AccountSummary, AccountWithBrief};
-use crate::temporal::{RunFilter, RunStatus};
+use crate::temporal::{RunFilter, RunStatus, TemporalError};
 use crate::views::{RunRow, RunView, SelectOption};
 
 /// Runs per page of the list.
 pub const PAGE_SIZE: i32 = 25;
+
+/// Longest page token accepted, encoded. Temporal's tokens are a few hundred bytes; a
+/// longer one was not handed out by this list, and is not passed on.
+const PAGE_TOKEN_MAX_LEN: usize = 4096;
 
 /// Query string of the runs list: `?status=running&account=acme-corp&page=<token>`.
 #[derive(Debug, Default, Deserialize)]
@@ -41,7 +46,7 @@ impl ListParams {
             Some(value) => Some(RunStatus::parse(value).ok_or_else(|| {
                 AppError::bad_field(
                     "status",
-                    format!("status {value:?} is not one of running, completed, failed, canceled, terminated, timed_out"),
+                    format!("status {} is not one of running, completed, failed, canceled, terminated, timed_out", shown(value)),
                 )
             })?),
         };
@@ -52,11 +57,17 @@ impl ListParams {
                     .map_err(|err| AppError::bad_field("account", err.to_string()))?,
             ),
         };
+        // A token that cannot be one Temporal handed out gets the answer Temporal's own
+        // refusal of a token gets, without asking it.
         let page = match self.page.as_deref().filter(|s| !s.is_empty()) {
             None => None,
-            Some(token) => Some(URL_SAFE_NO_PAD.decode(token).map_err(|_| {
-                AppError::bad_field("page", "page is not a paging token from this list")
-            })?),
+            Some(token) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(token)
+                    .ok()
+                    .filter(|_| token.len() <= PAGE_TOKEN_MAX_LEN)
+                    .ok_or(TemporalError::InvalidPageToken)?,
+            ),
         };
         Ok((RunFilter { status, account }, page))
     }
@@ -90,8 +101,9 @@ const STATUS_OPTIONS: [(&str, &str); 6] = [
 pub async fn runs(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(params): Query<ListParams>,
+    params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Query(params) = params?;
     let (filter, page_token) = params.parse()?;
     let accounts = state.gtm.accounts().await?;
     let (rows, next_page, temporal_down) = match state
@@ -107,6 +119,7 @@ pub async fn runs(
                 false,
             )
         }
+        Err(TemporalError::InvalidPageToken) => return Err(TemporalError::InvalidPageToken.into()),
         Err(err) => {
             tracing::warn!(error = %err, "listing runs");
             (Vec::new(), None, true)
@@ -154,12 +167,15 @@ pub async fn runs(
     Ok(response)
 }
 
-/// The start form's fields.
+/// The start form's fields. Both default to empty, so that a form without a token is
+/// refused by the CSRF check and one without an account by the account rule.
 #[derive(Debug, Deserialize)]
 pub struct StartForm {
     /// The double-submitted CSRF token.
+    #[serde(default)]
     pub csrf_token: String,
     /// The account to brief.
+    #[serde(default)]
     pub account_id: String,
 }
 
@@ -167,8 +183,9 @@ pub struct StartForm {
 pub async fn start_run(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<StartForm>,
+    form: Result<Form<StartForm>, FormRejection>,
 ) -> Result<Response, AppError> {
+    let Form(form) = form?;
     if !csrf::verify(&headers, &form.csrf_token) {
         return Err(AppError::Forbidden);
     }
@@ -202,12 +219,15 @@ struct RunPage {
 /// The run page: timeline, ABM panel, brief; refreshes itself while running.
 pub async fn run(
     State(state): State<AppState>,
-    Path(workflow_id): Path<String>,
+    workflow_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
-    let detail =
-        state.temporal.run(&workflow_id).await?.ok_or_else(|| {
-            AppError::NotFound(format!("No coordinator run with id {workflow_id}."))
-        })?;
+    let Path(workflow_id) = workflow_id?;
+    let detail = state.temporal.run(&workflow_id).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "No coordinator run with id {}.",
+            shown(&workflow_id)
+        ))
+    })?;
     let run = RunView::new(&detail);
     let page = RunPage {
         nav: "runs",
@@ -231,12 +251,15 @@ struct RunLive {
 /// The live fragment the run page polls.
 pub async fn run_live(
     State(state): State<AppState>,
-    Path(workflow_id): Path<String>,
+    workflow_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
-    let detail =
-        state.temporal.run(&workflow_id).await?.ok_or_else(|| {
-            AppError::NotFound(format!("No coordinator run with id {workflow_id}."))
-        })?;
+    let Path(workflow_id) = workflow_id?;
+    let detail = state.temporal.run(&workflow_id).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "No coordinator run with id {}.",
+            shown(&workflow_id)
+        ))
+    })?;
     let fragment = RunLive {
         run: RunView::new(&detail),
     };
@@ -321,14 +344,21 @@ pub async fn accounts(State(state): State<AppState>) -> Result<Response, AppErro
     Ok(Html(page.render()?).into_response())
 }
 
-/// Anything else.
-pub async fn not_found() -> AppError {
-    AppError::NotFound("There is no page here.".to_owned())
+/// Any address without a route: a page, or JSON under `/api/`.
+pub async fn not_found(uri: Uri) -> Response {
+    AppError::NotFound("There is nothing at this address.".to_owned()).for_path(uri.path())
 }
 
-/// `/static/app.css` and `/static/app.js`, compiled in: no CDN, no build step.
-pub async fn asset(Path(name): Path<String>) -> Response {
-    match name.as_str() {
+/// A route called with a method it does not take (`DELETE /api/runs`).
+pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    AppError::MethodNotAllowed(method).for_path(uri.path())
+}
+
+/// `/static/app.css` and `/static/app.js`, compiled in: no CDN, no build step, and no
+/// file system behind the name, so no name can reach another file.
+pub async fn asset(name: Result<Path<String>, PathRejection>) -> Result<Response, AppError> {
+    let Path(name) = name?;
+    Ok(match name.as_str() {
         "app.css" => (
             [
                 (header::CONTENT_TYPE, "text/css; charset=utf-8"),
@@ -345,6 +375,6 @@ pub async fn asset(Path(name): Path<String>) -> Response {
             include_str!("../static/app.js"),
         )
             .into_response(),
-        _ => StatusCode::NOT_FOUND.into_response(),
-    }
+        _ => return Err(AppError::NotFound("There is no such file.".to_owned())),
+    })
 }

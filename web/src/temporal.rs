@@ -19,7 +19,7 @@ use temporalio_client::Connection;
 use temporalio_client::tonic::{Code, Request, Status};
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::common::v1::{
-    Payload, Payloads, SearchAttributes, WorkflowExecution, WorkflowType,
+    Header, Payload, Payloads, SearchAttributes, WorkflowExecution, WorkflowType,
 };
 use temporalio_common::protos::temporal::api::enums::v1::{
     HistoryEventFilterType, WorkflowExecutionStatus,
@@ -30,9 +30,34 @@ use temporalio_common::protos::temporal::api::taskqueue::v1::TaskQueue;
 use temporalio_common::protos::temporal::api::workflow::v1::WorkflowExecutionInfo;
 use temporalio_common::protos::temporal::api::workflowservice::v1::{
     DescribeWorkflowExecutionRequest, GetSystemInfoRequest, GetWorkflowExecutionHistoryRequest,
-    ListWorkflowExecutionsRequest, QueryWorkflowRequest, StartWorkflowExecutionRequest,
+    ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse, QueryWorkflowRequest,
+    StartWorkflowExecutionRequest,
 };
 use tokio::sync::Mutex;
+
+/// Longest workflow id Temporal accepts (its `limit.maxIDLength` default), in bytes.
+pub const WORKFLOW_ID_MAX_LEN: usize = 1000;
+
+/// Checks a workflow id read from an address before Temporal is asked about it: one
+/// that Temporal would refuse, or that no tool could have typed, names no run.
+///
+/// Any other text is a possible id (ids are free text, and may hold `/` or `..`):
+/// Temporal answers whether a run has it.
+pub fn check_workflow_id(workflow_id: &str) -> Result<(), TemporalError> {
+    let problem = if workflow_id.is_empty() {
+        "it is empty".to_owned()
+    } else if workflow_id.len() > WORKFLOW_ID_MAX_LEN {
+        format!("it is longer than {WORKFLOW_ID_MAX_LEN} bytes")
+    } else if workflow_id.chars().any(char::is_control) {
+        "it contains a control character".to_owned()
+    } else {
+        return Ok(());
+    };
+    Err(TemporalError::InvalidWorkflowId(format!(
+        "workflowId {} is invalid: {problem}",
+        crate::error::shown(workflow_id)
+    )))
+}
 
 /// How long any one call to Temporal may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -46,6 +71,12 @@ pub enum TemporalError {
     /// Temporal could not be reached (or did not answer in time).
     #[error("Temporal is unreachable: {0}")]
     Unreachable(String),
+    /// The workflow id could not name any workflow; checked before Temporal is asked.
+    #[error("{0}")]
+    InvalidWorkflowId(String),
+    /// Temporal did not accept the page token: it is not one it handed out.
+    #[error("the page token is not one Temporal handed out")]
+    InvalidPageToken,
     /// Temporal answered with an error.
     #[error("Temporal refused {doing}: {status}")]
     Refused {
@@ -363,6 +394,10 @@ impl TemporalGateway {
             search_attributes: (!search.is_empty()).then_some(SearchAttributes {
                 indexed_fields: search,
             }),
+            // The run continues this request's trace.
+            header: service_kit::trace::tracer_data_header().map(|(key, value)| Header {
+                fields: HashMap::from([(key, value)]),
+            }),
             ..Default::default()
         };
         let response = timed(
@@ -408,19 +443,21 @@ impl TemporalGateway {
         page_size: i32,
     ) -> Result<(Vec<RunSummary>, Option<Vec<u8>>), TemporalError> {
         let connection = self.connection().await?;
-        let request = ListWorkflowExecutionsRequest {
-            namespace: namespace.to_owned(),
-            page_size,
-            next_page_token: page_token.unwrap_or_default(),
-            query,
+        let list = |next_page_token: Vec<u8>, page_size: i32| {
+            list_page(&connection, namespace, &query, next_page_token, page_size)
         };
-        let response = timed(
-            "listing workflows",
-            connection
-                .workflow_service()
-                .list_workflow_executions(Request::new(request)),
-        )
-        .await?;
+        let paging = page_token.is_some();
+        let response = match list(page_token.unwrap_or_default(), page_size).await {
+            Ok(response) => response,
+            // A token the user edited, or kept from another list, is refused in
+            // different words by different visibility stores (an invalid argument, an
+            // "unknown error"). When the first page of the same query is served, the
+            // token was at fault, not the server.
+            Err(TemporalError::Refused { .. }) if paging && list(Vec::new(), 1).await.is_ok() => {
+                return Err(TemporalError::InvalidPageToken);
+            }
+            Err(err) => return Err(err),
+        };
         let runs = response.executions.iter().map(summary_from_info).collect();
         let next = (!response.next_page_token.is_empty()).then_some(response.next_page_token);
         Ok((runs, next))
@@ -428,6 +465,7 @@ impl TemporalGateway {
 
     /// The coordinator run with this workflow id (its latest run), or `None`.
     pub async fn run(&self, workflow_id: &str) -> Result<Option<RunDetail>, TemporalError> {
+        check_workflow_id(workflow_id)?;
         let connection = self.connection().await?;
         let namespace = &self.placement.gtm_namespace;
         let Some(summary) = self
@@ -459,6 +497,7 @@ impl TemporalGateway {
 
     /// The campaign launch with this workflow id, or `None`.
     pub async fn launch(&self, workflow_id: &str) -> Result<Option<LaunchDetail>, TemporalError> {
+        check_workflow_id(workflow_id)?;
         let connection = self.connection().await?;
         let namespace = &self.placement.marketing_namespace;
         let Some(summary) = self
@@ -618,6 +657,29 @@ impl TemporalGateway {
     }
 }
 
+/// One `ListWorkflowExecutions` call.
+async fn list_page(
+    connection: &Connection,
+    namespace: &str,
+    query: &str,
+    next_page_token: Vec<u8>,
+    page_size: i32,
+) -> Result<ListWorkflowExecutionsResponse, TemporalError> {
+    let request = ListWorkflowExecutionsRequest {
+        namespace: namespace.to_owned(),
+        page_size,
+        next_page_token,
+        query: query.to_owned(),
+    };
+    timed(
+        "listing workflows",
+        connection
+            .workflow_service()
+            .list_workflow_executions(Request::new(request)),
+    )
+    .await
+}
+
 fn encode(value: &impl Serialize) -> Result<Payload, TemporalError> {
     value
         .as_json_payload()
@@ -683,6 +745,30 @@ mod tests {
             filter.query(),
             "WorkflowType = 'DrewCoordinator' AND ExecutionStatus = 'Running' AND AccountId = 'acme-corp'"
         );
+    }
+
+    #[test]
+    fn workflow_ids_are_free_text_within_temporals_limits() {
+        for ok in [
+            "drew-acme-corp-1",
+            "../../etc/passwd",
+            "a/b",
+            "\u{202e}x",
+            &"a".repeat(1000),
+        ] {
+            assert!(check_workflow_id(ok).is_ok(), "{ok:?}");
+        }
+        for (bad, problem) in [
+            ("", "it is empty"),
+            (&"a".repeat(1001), "it is longer than 1000 bytes"),
+            ("drew\0acme", "it contains a control character"),
+            ("a\nb", "it contains a control character"),
+        ] {
+            let message = check_workflow_id(bad).unwrap_err().to_string();
+            assert!(message.starts_with("workflowId \""), "{message}");
+            assert!(message.ends_with(problem), "{message}");
+            assert!(message.len() < 200, "{message}");
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! - `test`: installs what the tests need (Temporal CLI, PostgreSQL), then runs the
 //!   format check, clippy with warnings denied, and every test in the workspace.
 //! - `install`: only the installs.
-//! - `bench`: throughput, latency and worker memory, end to end.
+//! - `bench`: throughput, latency, CPU and memory end to end, and the Nexus hop's
+//!   cost against a plain activity; reports in `bench/results/`.
 //! - `schema`: regenerates `shared-contracts/schema/` from the contract types.
 //! - `record-histories`: re-records the coordinator histories the replay tests use.
 //!
@@ -55,8 +56,10 @@ commands:
   test     install test dependencies, then fmt check, clippy, and every test
            (arguments after `--` go to `cargo test`)
   install  install the Temporal CLI into .tools/ (and PostgreSQL, Chromium for tests)
-  bench    throughput, latency and worker memory, end to end (release build)
-           (--runs N, default 50); report in target/bench/report.md
+  bench    throughput, latency, CPU and memory end to end (release build), Nexus
+           against a plain-activity baseline; reports in bench/results/
+           [--scenario default|load] [--runs N] [--concurrency C] [--name NAME]
+           [--no-baseline]
   schema   regenerate shared-contracts/schema/ from the contract types
   record-histories
            re-record gtm-worker/tests/histories/ (replay tests) from real runs";

@@ -112,6 +112,9 @@ async fn up() -> anyhow::Result<()> {
         "    Temporal         {} (namespaces gtm, marketing)",
         server.address()
     );
+    println!(
+        "    Metrics          http://127.0.0.1:9101/metrics (gtm-worker), :9102 (marketing-worker), :9103 (web)"
+    );
     println!("Press Ctrl-C to stop.");
     println!();
 

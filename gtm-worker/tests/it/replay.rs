@@ -18,6 +18,7 @@ fn replayer() -> WorkflowReplayer {
         marketing_endpoint: "marketing-abm".to_owned(),
         abm_timeout: Duration::from_secs(10),
         abm_baseline_task_queue: None,
+        telemetry: Default::default(),
     };
     let options = WorkflowReplayerOptions::new()
         .register_workflow_with_factory(move || DrewCoordinator::new(settings.clone()))

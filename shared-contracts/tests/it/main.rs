@@ -1,4 +1,5 @@
-//! Contract tests: the checked-in schemas match the types, and the seed's JSON
-//! round-trips through the types byte for byte.
+//! Contract tests: the checked-in schemas match the types, and every payload and the
+//! account id hold up against arbitrary, truncated and subtly broken input.
 
+mod properties;
 mod schema;

@@ -6,5 +6,6 @@ mod campaign;
 mod coordinator;
 mod dashboard;
 mod faults;
+mod observability;
 mod processes;
 mod system;

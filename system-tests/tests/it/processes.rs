@@ -27,6 +27,8 @@ impl WorkerProcess {
             env: vec![
                 ("TEMPORAL_ADDRESS".into(), system.server.address()),
                 ("GTM_DATABASE_URL".into(), system.gtm_database_url.clone()),
+                // Any free port: tests run side by side.
+                ("GTM_METRICS_BIND".into(), "127.0.0.1:0".into()),
                 ("RUST_LOG".into(), "warn".into()),
             ],
             log: system.scratch().join("gtm-worker.log"),
@@ -44,6 +46,7 @@ impl WorkerProcess {
                     "MARKETING_DATABASE_URL".into(),
                     system.marketing_database_url.clone(),
                 ),
+                ("MARKETING_METRICS_BIND".into(), "127.0.0.1:0".into()),
                 ("RUST_LOG".into(), "warn".into()),
             ],
             log: system.scratch().join("marketing-worker.log"),

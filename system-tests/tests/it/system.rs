@@ -215,9 +215,15 @@ impl System {
     /// Serves the dashboard on a free loopback port, over this system's Temporal and
     /// GTM database, until the returned handle is dropped.
     pub async fn start_web(&self) -> WebHandle {
+        self.start_web_with(|_| {}).await
+    }
+
+    /// [`System::start_web`], with `adjust` applied to its configuration first.
+    pub async fn start_web_with(&self, adjust: impl FnOnce(&mut web::Config)) -> WebHandle {
         let mut config =
             web::Config::local(&self.server.address(), &self.gtm_database_url).unwrap();
         config.marketing_database_url = self.marketing_database_url.clone();
+        adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -243,6 +249,11 @@ pub struct WebHandle {
 }
 
 impl WebHandle {
+    /// The server's `host:port`.
+    pub fn address(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

@@ -78,7 +78,7 @@ async fn unknown_runs_are_404() {
     assert_status(&api, StatusCode::NOT_FOUND);
     assert_eq!(
         json(api).await["error"],
-        "no coordinator run with id drew-nobody-1"
+        "no coordinator run with id \"drew-nobody-1\""
     );
     let page = app.get("/runs/drew-nobody-1").await;
     assert_status(&page, StatusCode::NOT_FOUND);

@@ -1,0 +1,453 @@
+//! `cargo xtask bench`: how fast and how lean the system is, measured end to end, and
+//! what the Nexus hop costs against a plain activity.
+//!
+//! Builds the release binaries, starts a private dev server (free port, in memory),
+//! seeds temporary SQLite databases and runs the real `marketing-worker` and
+//! `gtm-worker` processes. Then, for each mode:
+//!
+//! - **nexus**: step 8 goes through the `marketing-abm` Nexus endpoint, as shipped;
+//! - **baseline**: a second gtm-worker (task queue `gtm-coordinator-baseline`) asks
+//!   the same question through a plain activity in namespace `gtm`, served by the same
+//!   marketing-worker code and database (`GTM_ABM_BASELINE_TASK_QUEUE`,
+//!   `MARKETING_ABM_BASELINE_TASK_QUEUE`): one namespace, no Nexus;
+//!
+//! it runs one warm-up coordinator, then `runs` coordinators with at most
+//! `concurrency` in flight, and measures (see [`measure`]):
+//!
+//! - throughput, and each run's start-to-close time from its history (p50/p95/p99);
+//! - step 8's time, scheduled to completed (Nexus operation or activity);
+//! - each process's CPU seconds per run (`/proc/<pid>/stat`) and peak memory
+//!   (`VmHWM`), the dev server's included;
+//! - that every run completed and stored exactly one brief (nothing lost or
+//!   duplicated), or the bench fails.
+//!
+//! The report ([`report`]) goes to `bench/results/<scenario>.md` and `.json`.
+//! Numbers depend on the machine; compare runs on the same one.
+
+mod measure;
+mod report;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail, ensure};
+use devkit::dev_server::{DevServer, DevServerOptions};
+use devkit::{nexus_endpoints, paths, ports, temporal_cli};
+use futures::{StreamExt, TryStreamExt};
+use seed_data::model::SeedSet;
+use shared_contracts::names::{ENDPOINTS, namespaces, task_queues, workflow_types};
+use temporalio_client::{
+    Client, ClientOptions, UntypedWorkflow, WorkflowGetResultOptions, WorkflowHandle,
+    WorkflowStartOptions,
+};
+use temporalio_common::data_converters::RawValue;
+use temporalio_common::protos::coresdk::AsJsonPayloadExt;
+use tokio::process::{Child, Command};
+
+use self::measure::{ProcessUsage, RunTiming};
+use self::report::{ModeReport, Report};
+
+/// The baseline gtm-worker's task queue: its own, so its runs never meet the other's.
+const BASELINE_COORDINATOR_QUEUE: &str = "gtm-coordinator-baseline";
+/// The task queue (namespace `gtm`) where marketing-worker serves the baseline.
+const BASELINE_ABM_QUEUE: &str = "marketing-abm-baseline";
+/// How long one run may take before the bench gives up on it.
+const RUN_LIMIT: Duration = Duration::from_secs(600);
+
+/// What to run.
+#[derive(Debug, Clone)]
+struct Settings {
+    /// Report name: `default`, `load`, or what `--name` says.
+    scenario: String,
+    /// Coordinators per mode.
+    runs: usize,
+    /// At most this many in flight at once.
+    concurrency: usize,
+    /// Also run the baseline mode.
+    baseline: bool,
+}
+
+impl Settings {
+    fn parse(args: &[String]) -> anyhow::Result<Self> {
+        let mut settings = Self {
+            scenario: "default".to_owned(),
+            runs: 200,
+            concurrency: 50,
+            baseline: true,
+        };
+        let mut args = args.iter();
+        while let Some(flag) = args.next() {
+            let mut value = || {
+                args.next()
+                    .with_context(|| format!("{flag} takes a value\n\n{USAGE}"))
+            };
+            match flag.as_str() {
+                "--scenario" => match value()?.as_str() {
+                    "default" => {}
+                    "load" => {
+                        settings.scenario = "load".to_owned();
+                        settings.runs = 500;
+                        settings.concurrency = 500;
+                    }
+                    other => bail!("unknown scenario {other:?} (default, load)\n\n{USAGE}"),
+                },
+                "--runs" => settings.runs = number(flag, value()?)?,
+                "--concurrency" => settings.concurrency = number(flag, value()?)?,
+                "--name" => settings.scenario = value()?.clone(),
+                "--no-baseline" => settings.baseline = false,
+                other => bail!("unknown option {other:?}\n\n{USAGE}"),
+            }
+        }
+        ensure!(
+            !settings.scenario.is_empty()
+                && settings
+                    .scenario
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-'),
+            "--name takes letters, digits and dashes"
+        );
+        Ok(settings)
+    }
+}
+
+fn number(flag: &str, value: &str) -> anyhow::Result<usize> {
+    match value.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => bail!("{flag} takes a positive number, not {value:?}"),
+    }
+}
+
+/// The options, for errors.
+const USAGE: &str = "cargo xtask bench [--scenario default|load] [--runs N] [--concurrency C]
+                  [--name NAME] [--no-baseline]
+  default: 200 runs, 50 in flight, nexus and baseline modes
+  load:    500 runs, all 500 in flight at once";
+
+/// Runs the benchmark with `args`.
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let settings = Settings::parse(args)?;
+    let command = std::iter::once("cargo xtask bench".to_owned())
+        .chain(args.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(bench(settings, command))
+}
+
+async fn bench(settings: Settings, command: String) -> anyhow::Result<()> {
+    let cli = temporal_cli::ensure_installed()?;
+    println!("==> building release binaries");
+    build_release().await?;
+
+    let scratch = tempfile::Builder::new()
+        .prefix("steadybase-bench-")
+        .tempdir()?;
+    let server = DevServer::start(
+        &cli,
+        DevServerOptions::contract_defaults(
+            ports::free_port()?,
+            scratch.path().join("temporal.log"),
+        ),
+    )
+    .await?;
+    let connection = server.connect("xtask-bench").await?;
+    nexus_endpoints::ensure(&connection, &ENDPOINTS).await?;
+    let databases = Databases::seeded(scratch.path()).await?;
+    let seed = SeedSet::shipped()?;
+    let accounts: Vec<String> = seed.accounts.iter().map(|a| a.id.to_string()).collect();
+
+    let server_pid = server.pid().context("the dev server has no pid")?;
+    let common_env = vec![
+        ("TEMPORAL_ADDRESS".to_owned(), server.address()),
+        ("GTM_DATABASE_URL".to_owned(), databases.gtm.clone()),
+        (
+            "MARKETING_DATABASE_URL".to_owned(),
+            databases.marketing.clone(),
+        ),
+        ("GTM_METRICS_BIND".to_owned(), "127.0.0.1:0".to_owned()),
+        (
+            "MARKETING_METRICS_BIND".to_owned(),
+            "127.0.0.1:0".to_owned(),
+        ),
+        ("RUST_LOG".to_owned(), "warn".to_owned()),
+    ];
+    let mut marketing_env = common_env.clone();
+    marketing_env.push((
+        "MARKETING_ABM_BASELINE_TASK_QUEUE".to_owned(),
+        BASELINE_ABM_QUEUE.to_owned(),
+    ));
+    let marketing = spawn_worker("marketing-worker", &marketing_env, scratch.path())?;
+
+    let client = Client::new(connection, ClientOptions::new(namespaces::GTM).build())?;
+    let mut modes = vec![Mode::Nexus];
+    if settings.baseline {
+        modes.push(Mode::Baseline);
+    }
+    let mut reports = Vec::new();
+    for mode in modes {
+        let mut env = common_env.clone();
+        env.extend(mode.gtm_env());
+        let gtm = spawn_worker("gtm-worker", &env, scratch.path())?;
+        let processes = [
+            ("gtm-worker", gtm.id()),
+            ("marketing-worker", marketing.id()),
+            ("dev server", Some(server_pid)),
+        ];
+        let result = run_mode(&client, &settings, mode, &accounts, &processes, &databases).await;
+        stop(gtm).await;
+        reports.push(result.with_context(|| format!("the {} mode", mode.name()))?);
+    }
+    stop(marketing).await;
+    server.stop().await?;
+
+    let report = Report::new(&settings, command, reports);
+    let dir = paths::workspace_root().join("bench/results");
+    let written = report.write(&dir, &settings.scenario)?;
+    println!("\n{}", report.markdown());
+    for path in written {
+        println!("written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// How step 8 reaches Marketing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Through the Nexus endpoint, as shipped.
+    Nexus,
+    /// Through a plain activity in namespace `gtm`.
+    Baseline,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Nexus => "nexus",
+            Self::Baseline => "baseline",
+        }
+    }
+
+    fn task_queue(self) -> &'static str {
+        match self {
+            Self::Nexus => task_queues::GTM_COORDINATOR,
+            Self::Baseline => BASELINE_COORDINATOR_QUEUE,
+        }
+    }
+
+    fn gtm_env(self) -> Vec<(String, String)> {
+        match self {
+            Self::Nexus => vec![],
+            Self::Baseline => vec![
+                (
+                    "GTM_TASK_QUEUE".to_owned(),
+                    BASELINE_COORDINATOR_QUEUE.to_owned(),
+                ),
+                (
+                    "GTM_ABM_BASELINE_TASK_QUEUE".to_owned(),
+                    BASELINE_ABM_QUEUE.to_owned(),
+                ),
+            ],
+        }
+    }
+}
+
+async fn run_mode(
+    client: &Client,
+    settings: &Settings,
+    mode: Mode,
+    accounts: &[String],
+    processes: &[(&'static str, Option<u32>)],
+    databases: &Databases,
+) -> anyhow::Result<ModeReport> {
+    println!("==> {}: warm-up run", mode.name());
+    let warmup = start_coordinator(client, mode, "acme-corp", "warmup").await?;
+    wait_for(&warmup).await?;
+
+    println!(
+        "==> {}: {} coordinators, at most {} in flight",
+        mode.name(),
+        settings.runs,
+        settings.concurrency
+    );
+    let before: Vec<ProcessUsage> = processes
+        .iter()
+        .map(|(name, pid)| ProcessUsage::read(name, *pid))
+        .collect();
+    let started = Instant::now();
+    let handles: Vec<WorkflowHandle<Client, UntypedWorkflow>> =
+        futures::stream::iter(0..settings.runs)
+            .map(|i| async move {
+                let account = &accounts[i % accounts.len()];
+                let handle = start_coordinator(client, mode, account, &format!("{i}")).await?;
+                wait_for(&handle).await?;
+                anyhow::Ok(handle)
+            })
+            .buffer_unordered(settings.concurrency)
+            .try_collect()
+            .await?;
+    let wall = started.elapsed();
+    let usage: Vec<ProcessUsage> = processes
+        .iter()
+        .zip(&before)
+        .map(|((name, pid), before)| ProcessUsage::read(name, *pid).since(before))
+        .collect();
+
+    println!("==> {}: reading {} histories", mode.name(), handles.len());
+    let timings: Vec<RunTiming> = futures::stream::iter(&handles)
+        .map(RunTiming::of)
+        .buffer_unordered(16)
+        .try_collect()
+        .await?;
+    let ids: Vec<String> = handles
+        .iter()
+        .map(|handle| handle.info().workflow_id.clone())
+        .collect();
+    databases.check_one_brief_each(&ids).await?;
+    Ok(ModeReport::new(
+        mode.name(),
+        settings.runs,
+        wall,
+        &timings,
+        usage,
+    ))
+}
+
+async fn start_coordinator(
+    client: &Client,
+    mode: Mode,
+    account: &str,
+    tag: &str,
+) -> anyhow::Result<WorkflowHandle<Client, UntypedWorkflow>> {
+    let input = serde_json::json!({"accountId": account, "requestedBy": "bench"});
+    let workflow_id = format!(
+        "drew-{account}-bench-{}-{tag}-{}",
+        mode.name(),
+        devkit::probe::unique_suffix()
+    );
+    client
+        .start_workflow(
+            UntypedWorkflow::new(workflow_types::DREW_COORDINATOR),
+            RawValue::new(vec![input.as_json_payload()?]),
+            WorkflowStartOptions::new(mode.task_queue(), workflow_id.clone()).build(),
+        )
+        .await
+        .with_context(|| format!("starting {workflow_id}"))
+}
+
+async fn wait_for(handle: &WorkflowHandle<Client, UntypedWorkflow>) -> anyhow::Result<()> {
+    let id = &handle.info().workflow_id;
+    tokio::time::timeout(
+        RUN_LIMIT,
+        handle.get_result(WorkflowGetResultOptions::default()),
+    )
+    .await
+    .with_context(|| format!("{id} did not finish within {RUN_LIMIT:?}"))?
+    .with_context(|| format!("{id} failed"))?;
+    Ok(())
+}
+
+/// The two seeded SQLite databases.
+struct Databases {
+    gtm: String,
+    marketing: String,
+}
+
+impl Databases {
+    async fn seeded(dir: &Path) -> anyhow::Result<Self> {
+        let databases = Self {
+            gtm: format!("sqlite:{}/gtm.db", dir.display()),
+            marketing: format!("sqlite:{}/marketing.db", dir.display()),
+        };
+        let seed = SeedSet::shipped()?;
+        let pool = seed_data::db::connect(&databases.gtm).await?;
+        seed_data::load::load_gtm(&pool, &seed, chrono::Utc::now()).await?;
+        pool.close().await;
+        let pool = seed_data::db::connect(&databases.marketing).await?;
+        seed_data::load::load_marketing(&pool, &seed).await?;
+        pool.close().await;
+        Ok(databases)
+    }
+
+    /// Fails unless each of `workflow_ids` stored exactly one brief.
+    async fn check_one_brief_each(&self, workflow_ids: &[String]) -> anyhow::Result<()> {
+        let pool = seed_data::db::connect(&self.gtm).await?;
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT workflow_id, COUNT(*) FROM coordinator_briefs GROUP BY workflow_id",
+        )
+        .fetch_all(&pool)
+        .await
+        .context("counting briefs")?;
+        pool.close().await;
+        let stored: BTreeMap<String, i64> = rows.into_iter().collect();
+        let missing = workflow_ids
+            .iter()
+            .filter(|id| !stored.contains_key(*id))
+            .count();
+        let duplicated = workflow_ids
+            .iter()
+            .filter(|id| stored.get(*id).is_some_and(|count| *count > 1))
+            .count();
+        ensure!(
+            missing == 0 && duplicated == 0,
+            "{missing} runs stored no brief and {duplicated} stored more than one"
+        );
+        Ok(())
+    }
+}
+
+async fn build_release() -> anyhow::Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--bin",
+            "gtm-worker",
+            "--bin",
+            "marketing-worker",
+        ])
+        .current_dir(paths::workspace_root())
+        .status()
+        .await?;
+    ensure!(status.success(), "cargo build --release failed ({status})");
+    Ok(())
+}
+
+fn spawn_worker(name: &str, env: &[(String, String)], logs: &Path) -> anyhow::Result<Child> {
+    let binary: PathBuf = paths::workspace_root().join("target/release").join(name);
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(logs.join(format!("{name}.log")))?;
+    Command::new(&binary)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))
+}
+
+/// SIGTERM (graceful), then SIGKILL after 10 s.
+async fn stop(mut child: Child) {
+    if let Some(pid) = child.id() {
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await;
+        if tokio::time::timeout(Duration::from_secs(10), child.wait())
+            .await
+            .is_ok()
+        {
+            return;
+        }
+    }
+    let _ = child.kill().await;
+}
