@@ -113,16 +113,12 @@ impl DevServer {
     }
 
     fn spawn(cli: &Path, options: &DevServerOptions) -> anyhow::Result<Child> {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&options.log_file)
-            .with_context(|| format!("opening {}", options.log_file.display()))?;
+        let (stdout, stderr) = crate::process::log_to(&options.log_file)?;
         Command::new(cli)
             .args(options.args())
             .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
+            .stdout(stdout)
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {} server start-dev", cli.display()))
@@ -246,19 +242,9 @@ impl DevServer {
     }
 
     async fn terminate(&mut self) -> anyhow::Result<()> {
-        if let Some(pid) = self.child.id() {
-            // SIGTERM lets the server close its state file cleanly.
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
-                .status();
-            if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
-                .await
-                .is_ok()
-            {
-                return Ok(());
-            }
-        }
-        self.child.kill().await.context("killing the dev server")
+        // SIGTERM lets the server close its state file cleanly.
+        crate::process::terminate(&mut self.child, Duration::from_secs(10)).await;
+        Ok(())
     }
 }
 

@@ -15,6 +15,7 @@
 //!   database per test.
 //! - [`browser`]: headless Chromium and chromedriver for browser tests.
 //! - [`ports`]: free loopback ports and "is this port taken?" checks.
+//! - [`process`]: child processes logging to a file, stopped gracefully.
 //! - [`probe`]: a test caller workflow that calls one Nexus operation and reports
 //!   what it saw.
 
@@ -25,4 +26,5 @@ pub mod paths;
 pub mod ports;
 pub mod postgres;
 pub mod probe;
+pub mod process;
 pub mod temporal_cli;

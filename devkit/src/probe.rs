@@ -8,6 +8,7 @@
 // `#[workflow_methods]` adds undocumented marker consts (`NexusProbe::run`).
 #![allow(missing_docs)]
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -18,6 +19,7 @@ use temporalio_client::{
 };
 use temporalio_common::protos::coresdk::nexus::nexus_operation_result::Status;
 use temporalio_common::protos::coresdk::{AsJsonPayloadExt, FromJsonPayloadExt};
+use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use temporalio_common::protos::temporal::api::failure::v1::failure::FailureInfo;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
@@ -41,6 +43,10 @@ pub struct ProbeRequest {
     pub operation: String,
     /// The operation's input, sent as `json/plain`.
     pub input: serde_json::Value,
+    /// Sent instead of `input` when set: what a buggy or hostile caller could put on
+    /// the wire.
+    #[serde(default)]
+    pub raw_input: Option<RawInput>,
     /// Schedule-to-close timeout of the operation, in seconds.
     pub timeout_secs: u64,
     /// Cancel the operation as soon as it has started.
@@ -55,9 +61,71 @@ impl ProbeRequest {
             service: service.to_owned(),
             operation: operation.to_owned(),
             input,
+            raw_input: None,
             timeout_secs: 30,
             cancel_after_start: false,
         }
+    }
+
+    /// This call, sending `raw` instead of a JSON input.
+    pub fn with_raw_input(mut self, raw: RawInput) -> Self {
+        self.raw_input = Some(raw);
+        self
+    }
+}
+
+/// An operation input as raw as the wire allows: any bytes, any encoding, or no
+/// payload at all.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RawInput {
+    /// `None` sends the operation no input payload.
+    pub payload: Option<RawPayload>,
+}
+
+/// One payload: its `encoding` metadata (`None` leaves the metadata empty) and bytes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RawPayload {
+    /// The `encoding` metadata.
+    pub encoding: Option<String>,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
+impl RawInput {
+    /// `data` with `encoding`.
+    pub fn bytes(encoding: &str, data: &[u8]) -> Self {
+        Self {
+            payload: Some(RawPayload {
+                encoding: Some(encoding.to_owned()),
+                data: data.to_vec(),
+            }),
+        }
+    }
+
+    /// `data` with no metadata at all.
+    pub fn without_metadata(data: &[u8]) -> Self {
+        Self {
+            payload: Some(RawPayload {
+                encoding: None,
+                data: data.to_vec(),
+            }),
+        }
+    }
+
+    /// No input payload.
+    pub fn nothing() -> Self {
+        Self { payload: None }
+    }
+
+    fn into_payload(self) -> Option<Payload> {
+        self.payload.map(|raw| Payload {
+            metadata: raw
+                .encoding
+                .map(|encoding| HashMap::from([("encoding".to_owned(), encoding.into_bytes())]))
+                .unwrap_or_default(),
+            data: raw.data,
+            ..Default::default()
+        })
     }
 }
 
@@ -72,7 +140,8 @@ pub struct ProbeOutcome {
     /// The operation token, when the operation started asynchronously.
     pub operation_token: Option<String>,
     /// The failure chain, outermost first: `kind: message` per level, where kind is
-    /// the failure info (`NexusHandlerFailure(BAD_REQUEST)`, `ApplicationFailure`, ...).
+    /// the failure info (`NexusHandlerFailure(BAD_REQUEST, NonRetryable)`,
+    /// `ApplicationFailure`, ...).
     pub failures: Vec<String>,
 }
 
@@ -105,7 +174,11 @@ fn failure_chain(failure: &Failure) -> Vec<String> {
     while let Some(failure) = current {
         let kind = match &failure.failure_info {
             Some(FailureInfo::NexusHandlerFailureInfo(info)) => {
-                format!("NexusHandlerFailure({})", info.r#type)
+                format!(
+                    "NexusHandlerFailure({}, {:?})",
+                    info.r#type,
+                    info.retry_behavior()
+                )
             }
             Some(FailureInfo::ApplicationFailureInfo(info)) => {
                 format!("ApplicationFailure(non_retryable={})", info.non_retryable)
@@ -137,17 +210,22 @@ impl NexusProbe {
         ctx: &mut WorkflowContext<Self>,
         request: ProbeRequest,
     ) -> WorkflowResult<ProbeOutcome> {
-        let input = request
-            .input
-            .as_json_payload()
-            .map_err(ApplicationFailure::from)?;
-        let options = NexusOperationOptions::builder()
+        let input = match request.raw_input.clone() {
+            Some(raw) => raw.into_payload(),
+            None => Some(
+                request
+                    .input
+                    .as_json_payload()
+                    .map_err(ApplicationFailure::from)?,
+            ),
+        };
+        let mut options = NexusOperationOptions::builder()
             .endpoint(request.endpoint.clone())
             .service(request.service.clone())
             .operation(request.operation.clone())
-            .input(input)
             .schedule_to_close_timeout(Duration::from_secs(request.timeout_secs))
             .build();
+        options.input = input;
         let started = match ctx.start_nexus_operation(options).await {
             Ok(started) => started,
             Err(failure) => return Ok(ProbeOutcome::failed("start_failed", None, &failure)),

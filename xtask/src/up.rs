@@ -235,20 +235,7 @@ async fn wait_for_stop(children: &mut [(&'static str, Child)]) -> String {
 
 /// SIGTERM (the services shut down gracefully on it), then SIGKILL after 15 s.
 async fn terminate(name: &str, child: &mut Child) {
-    if let Ok(Some(_)) = child.try_wait() {
-        return;
-    }
-    if let Some(pid) = child.id() {
-        let _ = Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .await;
-    }
-    if tokio::time::timeout(Duration::from_secs(15), child.wait())
-        .await
-        .is_err()
-    {
-        eprintln!("    {name} did not stop within 15 s; killing it");
-        let _ = child.kill().await;
+    if !devkit::process::terminate(child, Duration::from_secs(15)).await {
+        eprintln!("    {name} did not stop within 15 s; killed it");
     }
 }

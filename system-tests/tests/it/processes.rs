@@ -69,16 +69,12 @@ impl WorkerProcess {
     /// Starts the process again after [`WorkerProcess::kill`].
     pub fn start(&mut self) {
         assert!(self.child.is_none(), "{} is already running", self.binary);
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap();
+        let (stdout, stderr) = devkit::process::log_to(&self.log).unwrap();
         let child = Command::new(self.binary)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
+            .stdout(stdout)
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|err| panic!("starting {}: {err}", self.binary));

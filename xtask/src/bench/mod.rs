@@ -421,33 +421,18 @@ async fn build_release() -> anyhow::Result<()> {
 
 fn spawn_worker(name: &str, env: &[(String, String)], logs: &Path) -> anyhow::Result<Child> {
     let binary: PathBuf = paths::workspace_root().join("target/release").join(name);
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(logs.join(format!("{name}.log")))?;
+    let (stdout, stderr) = devkit::process::log_to(&logs.join(format!("{name}.log")))?;
     Command::new(&binary)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
+        .stdout(stdout)
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))
 }
 
-/// SIGTERM (graceful), then SIGKILL after 10 s.
+/// Stops a worker gracefully (SIGTERM, then SIGKILL after 10 s).
 async fn stop(mut child: Child) {
-    if let Some(pid) = child.id() {
-        let _ = Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .await;
-        if tokio::time::timeout(Duration::from_secs(10), child.wait())
-            .await
-            .is_ok()
-        {
-            return;
-        }
-    }
-    let _ = child.kill().await;
+    devkit::process::terminate(&mut child, Duration::from_secs(10)).await;
 }
