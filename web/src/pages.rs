@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::csrf;
 use crate::error::{AppError, shown};
 use crate::gtm_db::{AccountSummary, AccountWithBrief};
-use crate::temporal::{RunFilter, RunStatus, TemporalError};
+use crate::temporal::{RunDetail, RunFilter, RunStatus, TemporalError};
 use crate::views::{RunRow, RunView, SelectOption};
 
 /// Runs per page of the list.
@@ -216,18 +216,26 @@ struct RunPage {
     ui_marketing_url: String,
 }
 
+/// The run named in the path, or a 404 naming the id.
+async fn find_run(
+    state: &AppState,
+    workflow_id: Result<Path<String>, PathRejection>,
+) -> Result<RunDetail, AppError> {
+    let Path(workflow_id) = workflow_id?;
+    state.temporal.run(&workflow_id).await?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "No coordinator run with id {}.",
+            shown(&workflow_id)
+        ))
+    })
+}
+
 /// The run page: timeline, ABM panel, brief; refreshes itself while running.
 pub async fn run(
     State(state): State<AppState>,
     workflow_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
-    let Path(workflow_id) = workflow_id?;
-    let detail = state.temporal.run(&workflow_id).await?.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "No coordinator run with id {}.",
-            shown(&workflow_id)
-        ))
-    })?;
+    let detail = find_run(&state, workflow_id).await?;
     let run = RunView::new(&detail);
     let page = RunPage {
         nav: "runs",
@@ -253,13 +261,7 @@ pub async fn run_live(
     State(state): State<AppState>,
     workflow_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
-    let Path(workflow_id) = workflow_id?;
-    let detail = state.temporal.run(&workflow_id).await?.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "No coordinator run with id {}.",
-            shown(&workflow_id)
-        ))
-    })?;
+    let detail = find_run(&state, workflow_id).await?;
     let fragment = RunLive {
         run: RunView::new(&detail),
     };
