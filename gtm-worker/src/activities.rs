@@ -223,6 +223,12 @@ impl CoordinatorActivities {
             .save_brief(&request.workflow_id, &request.run_id, &brief)
             .await
             .map_err(retryable)?;
+        // Inside the SDK's `RunActivity` span: the line names the run it belongs to.
+        tracing::info!(
+            account_id = %stored.account_id,
+            recommendation = %stored.recommendation,
+            "coordinator brief stored"
+        );
         Ok(stored)
     }
 }

@@ -328,3 +328,60 @@ async fn a_run_started_from_the_dashboard_continues_the_requests_trace() {
         })
         .await;
 }
+
+/// The JSON log lines of `log` whose message is `message`.
+fn json_lines(log: &str, message: &str) -> Vec<serde_json::Value> {
+    log.lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line)
+                .unwrap_or_else(|err| panic!("not a JSON line ({err}): {line}"))
+        })
+        .filter(|line| line["fields"]["message"] == message)
+        .collect()
+}
+
+#[tokio::test]
+async fn json_logs_name_the_request_or_run_each_line_belongs_to() {
+    let system = System::start_without_marketing().await;
+    let marketing = WorkerProcess::marketing(&system)
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .started();
+    let gtm = WorkerProcess::gtm(&system)
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .started();
+    let handle = system
+        .start_coordinator(json!({"accountId": "acme-corp"}))
+        .await;
+    result(&handle).await.unwrap();
+    let workflow_id = handle.info().workflow_id.clone();
+
+    // The Nexus task's line carries its request id, its operation and its caller's
+    // trace context (the coordinator's trace, named by its run id).
+    let answered = json_lines(&marketing.log(), "Nexus operation answered");
+    let line = answered.first().expect("a line for the Nexus task");
+    let span = &line["span"];
+    assert_eq!(span["operation"], "checkAbmProgram", "{line}");
+    assert!(
+        span["request_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{line}"
+    );
+    let trace = handle.info().run_id.clone().unwrap().replace('-', "");
+    assert!(
+        span["traceparent"]
+            .as_str()
+            .is_some_and(|t| t.contains(&trace)),
+        "{line}"
+    );
+
+    // A coordinator step's line carries the run's workflow id.
+    let stored = json_lines(&gtm.log(), "coordinator brief stored");
+    let line = stored.first().expect("a line for step 9");
+    assert_eq!(
+        line["span"]["temporalWorkflowID"],
+        workflow_id.as_str(),
+        "{line}"
+    );
+    assert_eq!(line["fields"]["account_id"], "acme-corp", "{line}");
+}

@@ -95,6 +95,11 @@ impl WorkerProcess {
         child.kill().await.unwrap();
     }
 
+    /// Everything the process has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// The end of the process's log, for a failing test's message.
     pub fn log_tail(&self) -> String {
         devkit::dev_server::log_tail(&self.log)
