@@ -18,7 +18,7 @@ use temporalio_client::grpc::WorkflowService;
 use temporalio_client::tonic::{Code, IntoRequest, Status};
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::common::v1::{
-    Callback, Header, Link as CommonLink, Payloads, WorkflowExecution, WorkflowType, callback,
+    Callback, Link as CommonLink, Payloads, WorkflowExecution, WorkflowType, callback,
 };
 use temporalio_common::protos::temporal::api::nexus::v1::{Link, workflow_event_link_from_nexus};
 use temporalio_common::protos::temporal::api::taskqueue::v1::TaskQueue;
@@ -127,9 +127,7 @@ impl WorkflowStarter {
             }],
             links: caller_links,
             // The run continues this handler's trace (and so the caller's).
-            header: service_kit::trace::tracer_data_header().map(|(key, value)| Header {
-                fields: HashMap::from([(key, value)]),
-            }),
+            header: service_kit::trace::tracer_data_header(),
             ..Default::default()
         };
         let response = WorkflowService::start_workflow_execution(

@@ -31,7 +31,7 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
-use temporalio_common::protos::temporal::api::common::v1::Payload;
+use temporalio_common::protos::temporal::api::common::v1::{Header, Payload};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// The start-header key Temporal's SDKs carry trace context in: a JSON object with
@@ -66,9 +66,9 @@ impl IdGenerator for RecordedIds {
     }
 }
 
-/// The current `tracing` span's context as a `_tracer-data` start header, for a
-/// workflow started from inside it; `None` when there is no span to continue.
-pub fn tracer_data_header() -> Option<(String, Payload)> {
+/// The current `tracing` span's context as a start request's header (`_tracer-data`),
+/// for a workflow started from inside it; `None` when there is no span to continue.
+pub fn tracer_data_header() -> Option<Header> {
     let context = tracing::Span::current().context();
     let mut fields = HashMap::new();
     TraceContextPropagator::new().inject_context(&context, &mut fields);
@@ -76,7 +76,9 @@ pub fn tracer_data_header() -> Option<(String, Payload)> {
         return None;
     }
     let payload = fields.as_json_payload().ok()?;
-    Some((TRACER_DATA_HEADER.to_owned(), payload))
+    Some(Header {
+        fields: HashMap::from([(TRACER_DATA_HEADER.to_owned(), payload)]),
+    })
 }
 
 /// The caller's context from a Nexus request's headers (`traceparent`), to make the

@@ -19,7 +19,7 @@ use temporalio_client::Connection;
 use temporalio_client::tonic::{Code, Request, Status};
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::common::v1::{
-    Header, Payload, Payloads, SearchAttributes, WorkflowExecution, WorkflowType,
+    Payload, Payloads, SearchAttributes, WorkflowExecution, WorkflowType,
 };
 use temporalio_common::protos::temporal::api::enums::v1::{
     HistoryEventFilterType, WorkflowExecutionStatus,
@@ -395,9 +395,7 @@ impl TemporalGateway {
                 indexed_fields: search,
             }),
             // The run continues this request's trace.
-            header: service_kit::trace::tracer_data_header().map(|(key, value)| Header {
-                fields: HashMap::from([(key, value)]),
-            }),
+            header: service_kit::trace::tracer_data_header(),
             ..Default::default()
         };
         let response = timed(
