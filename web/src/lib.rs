@@ -131,7 +131,9 @@ impl UiLinks {
     }
 }
 
-fn url_segment(value: &str) -> String {
+/// `value` percent-encoded for a URL path segment or query value: every byte but the
+/// unreserved ones (`A-Z a-z 0-9 - _ . ~`) becomes `%XX`.
+pub fn url_segment(value: &str) -> String {
     value
         .bytes()
         .map(|b| {
