@@ -475,13 +475,14 @@ fn report_step(
     if ctx.is_replaying() {
         return;
     }
-    let started = ctx.state(|s| {
-        s.progress
+    let (started, telemetry, trace) = ctx.state(|s| {
+        let started = s
+            .progress
             .iter()
             .find(|p| p.id == step)
-            .and_then(|p| p.started_at)
+            .and_then(|p| p.started_at);
+        (started, s.settings.telemetry.clone(), s.trace.clone())
     });
-    let (telemetry, trace) = ctx.state(|s| (s.settings.telemetry.clone(), s.trace.clone()));
     if let Some(trace) = trace {
         let end = now(ctx);
         telemetry.step(
@@ -525,7 +526,7 @@ fn finish<T>(
             Ok(value)
         }
         Err(ActivityExecutionError::Cancelled(_)) => {
-            mark_failed(ctx, step, "canceled");
+            mark_failed(ctx, step, Outcome::Canceled, "canceled");
             report_run(ctx, Outcome::Canceled, Some("canceled"));
             Err(WorkflowTermination::cancelled())
         }
@@ -539,13 +540,20 @@ fn fail(
     step: StepId,
     message: &str,
 ) -> WorkflowTermination {
-    mark_failed(ctx, step, message);
+    mark_failed(ctx, step, Outcome::Failed, message);
     let message = format!("step {} ({}) failed: {message}", step.number(), step.id());
     report_run(ctx, Outcome::Failed, Some(&message));
     ApplicationFailure::non_retryable(message).into()
 }
 
-fn mark_failed(ctx: &WorkflowContext<DrewCoordinator>, step: StepId, message: &str) {
+/// Ends `step` as `outcome` (failed or canceled) with `message`; later steps are
+/// skipped.
+fn mark_failed(
+    ctx: &WorkflowContext<DrewCoordinator>,
+    step: StepId,
+    outcome: Outcome,
+    message: &str,
+) {
     let at = now(ctx);
     set_step(ctx, step, |p| {
         p.status = StepStatus::Failed;
@@ -555,11 +563,6 @@ fn mark_failed(ctx: &WorkflowContext<DrewCoordinator>, step: StepId, message: &s
     for later in STEPS.iter().filter(|s| s.number() > step.number()) {
         set_step(ctx, *later, |p| p.status = StepStatus::Skipped);
     }
-    let outcome = if message == "canceled" {
-        Outcome::Canceled
-    } else {
-        Outcome::Failed
-    };
     report_step(ctx, step, outcome, Some(message));
 }
 
