@@ -9,6 +9,7 @@ use std::fmt;
 use chrono::{DateTime, Days, Utc};
 use sqlx::{Any, AnyPool, Transaction};
 
+use crate::db::DbError;
 use crate::model::SeedSet;
 use crate::{GTM_MIGRATOR, MARKETING_MIGRATOR};
 
@@ -47,6 +48,14 @@ impl fmt::Display for LoadReport {
 /// Why a load failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The database could not be opened.
+    #[error("opening the {side} database: {source}")]
+    Connect {
+        /// `gtm` or `marketing`.
+        side: &'static str,
+        /// Why.
+        source: DbError,
+    },
     /// A migration failed.
     #[error("migrating the {side} database: {source}")]
     Migrate {
@@ -65,6 +74,35 @@ pub enum LoadError {
         /// Why.
         source: sqlx::Error,
     },
+}
+
+/// Opens the GTM and Marketing databases at these URLs, migrates both and loads `seed`
+/// into each (relative dates resolved against `now`), then closes them again: what
+/// `seed-data`, the benchmark and the system tests do before the services start.
+pub async fn load_urls(
+    gtm_url: &str,
+    marketing_url: &str,
+    seed: &SeedSet,
+    now: DateTime<Utc>,
+) -> Result<(LoadReport, LoadReport), LoadError> {
+    let gtm = crate::db::connect(gtm_url)
+        .await
+        .map_err(|source| LoadError::Connect {
+            side: "gtm",
+            source,
+        })?;
+    let gtm_report = load_gtm(&gtm, seed, now).await;
+    gtm.close().await;
+    let marketing =
+        crate::db::connect(marketing_url)
+            .await
+            .map_err(|source| LoadError::Connect {
+                side: "marketing",
+                source,
+            })?;
+    let marketing_report = load_marketing(&marketing, seed).await;
+    marketing.close().await;
+    Ok((gtm_report?, marketing_report?))
 }
 
 /// Migrates the GTM database and inserts the seed's accounts, contacts, opportunities

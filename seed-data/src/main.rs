@@ -22,12 +22,13 @@ async fn main() -> anyhow::Result<()> {
 
     let seed = SeedSet::shipped().context("reading the shipped seed set")?;
 
-    let gtm = db::connect(&gtm_url).await?;
-    let report = load::load_gtm(&gtm, &seed, chrono::Utc::now()).await?;
-    tracing::info!(database = %db::redact(&gtm_url), %report, "GTM database ready");
-
-    let marketing = db::connect(&marketing_url).await?;
-    let report = load::load_marketing(&marketing, &seed).await?;
-    tracing::info!(database = %db::redact(&marketing_url), %report, "Marketing database ready");
+    let (gtm, marketing) =
+        load::load_urls(&gtm_url, &marketing_url, &seed, chrono::Utc::now()).await?;
+    tracing::info!(database = %db::redact(&gtm_url), report = %gtm, "GTM database ready");
+    tracing::info!(
+        database = %db::redact(&marketing_url),
+        report = %marketing,
+        "Marketing database ready"
+    );
     Ok(())
 }

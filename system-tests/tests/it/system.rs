@@ -69,18 +69,14 @@ impl System {
         let seed = SeedSet::shipped().unwrap();
         let gtm_database_url = format!("sqlite:{}/gtm.db", dir.path().display());
         let marketing_database_url = format!("sqlite:{}/marketing.db", dir.path().display());
-        let gtm_pool = seed_data::db::connect(&gtm_database_url).await.unwrap();
-        seed_data::load::load_gtm(&gtm_pool, &seed, chrono_now())
-            .await
-            .unwrap();
-        gtm_pool.close().await;
-        let marketing_pool = seed_data::db::connect(&marketing_database_url)
-            .await
-            .unwrap();
-        seed_data::load::load_marketing(&marketing_pool, &seed)
-            .await
-            .unwrap();
-        marketing_pool.close().await;
+        seed_data::load::load_urls(
+            &gtm_database_url,
+            &marketing_database_url,
+            &seed,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
 
         let marketing_worker = marketing.then(|| {
             let config =
@@ -429,8 +425,4 @@ fn sanitize(account: &str) -> String {
         })
         .take(40)
         .collect()
-}
-
-fn chrono_now() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now()
 }

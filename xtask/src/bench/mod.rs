@@ -157,8 +157,8 @@ async fn bench(settings: Settings, command: String) -> anyhow::Result<()> {
     .await?;
     let connection = server.connect("xtask-bench").await?;
     nexus_endpoints::ensure(&connection, &ENDPOINTS).await?;
-    let databases = Databases::seeded(scratch.path()).await?;
     let seed = SeedSet::shipped()?;
+    let databases = Databases::seeded(scratch.path(), &seed).await?;
     let accounts: Vec<String> = seed.accounts.iter().map(|a| a.id.to_string()).collect();
 
     let server_pid = server.pid().context("the dev server has no pid")?;
@@ -358,18 +358,18 @@ struct Databases {
 }
 
 impl Databases {
-    async fn seeded(dir: &Path) -> anyhow::Result<Self> {
+    async fn seeded(dir: &Path, seed: &SeedSet) -> anyhow::Result<Self> {
         let databases = Self {
             gtm: format!("sqlite:{}/gtm.db", dir.display()),
             marketing: format!("sqlite:{}/marketing.db", dir.display()),
         };
-        let seed = SeedSet::shipped()?;
-        let pool = seed_data::db::connect(&databases.gtm).await?;
-        seed_data::load::load_gtm(&pool, &seed, chrono::Utc::now()).await?;
-        pool.close().await;
-        let pool = seed_data::db::connect(&databases.marketing).await?;
-        seed_data::load::load_marketing(&pool, &seed).await?;
-        pool.close().await;
+        seed_data::load::load_urls(
+            &databases.gtm,
+            &databases.marketing,
+            seed,
+            chrono::Utc::now(),
+        )
+        .await?;
         Ok(databases)
     }
 
