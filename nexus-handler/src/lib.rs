@@ -45,8 +45,17 @@
 //!     CallerPolicy::allow_namespaces(["gtm"]), "marketing-worker");
 //! NexusWorker::new(connection, options, services).await?.run(shutdown).await?;
 //! ```
+//!
+//! # Layout
+//!
+//! `context` is what a handler knows about its request; `workflow_run` starts and
+//! cancels backing workflows from it; `services`, the registry, uses both; `worker`
+//! polls and drives the registry. Dependencies run one way, in that order. `error`
+//! (the handler's answers), `caller` (admission) and `token` (the operation token of
+//! workflow-backed operations) serve them all.
 
 pub mod caller;
+pub mod context;
 pub mod error;
 pub mod services;
 pub mod token;
@@ -54,7 +63,8 @@ pub mod worker;
 pub mod workflow_run;
 
 pub use caller::{CallerInfo, CallerPolicy};
+pub use context::OperationContext;
 pub use error::{HandlerError, HandlerErrorKind, innermost_failure};
-pub use services::{NexusServices, OperationContext, StartOutcome};
+pub use services::{NexusServices, StartOutcome};
 pub use worker::{NexusWorker, NexusWorkerOptions};
 pub use workflow_run::WorkflowStart;

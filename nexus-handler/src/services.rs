@@ -13,11 +13,9 @@
 //!   to the caller through the callback. Right for long work such as a coordinator run.
 
 use std::collections::BTreeMap;
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -26,34 +24,9 @@ use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::nexus::v1::Link;
 
-use crate::caller::CallerInfo;
+use crate::context::OperationContext;
 use crate::error::HandlerError;
 use crate::workflow_run::{WorkflowStart, WorkflowStarter};
-
-/// What a handler knows about the request it serves.
-#[derive(Debug, Clone)]
-pub struct OperationContext {
-    /// The endpoint the caller addressed.
-    pub endpoint: String,
-    /// Service name.
-    pub service: String,
-    /// Operation name.
-    pub operation: String,
-    /// The Nexus request id: stable across the server's retries of one request.
-    pub request_id: String,
-    /// The calling workflow, when the server said who it is.
-    pub caller: Option<CallerInfo>,
-    /// Nexus request headers (lower-case names).
-    pub headers: HashMap<String, String>,
-    /// When the server stops waiting for this request.
-    pub deadline: Option<SystemTime>,
-    /// Links the server attached (the caller's scheduled event).
-    pub links: Vec<Link>,
-    /// Where to deliver an async operation's completion.
-    pub callback_url: String,
-    /// Headers to send with that completion.
-    pub callback_headers: HashMap<String, String>,
-}
 
 /// How a start request ended well.
 #[derive(Debug, Clone)]

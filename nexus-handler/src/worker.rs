@@ -40,8 +40,9 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::caller::{CallerInfo, CallerPolicy};
+use crate::context::OperationContext;
 use crate::error::HandlerError;
-use crate::services::{NexusServices, OperationContext, StartOutcome};
+use crate::services::{NexusServices, StartOutcome};
 use crate::workflow_run::WorkflowStarter;
 
 /// How a [`NexusWorker`] runs.

@@ -26,8 +26,8 @@ use temporalio_common::protos::temporal::api::workflowservice::v1::{
     RequestCancelWorkflowExecutionRequest, StartWorkflowExecutionRequest,
 };
 
+use crate::context::OperationContext;
 use crate::error::HandlerError;
-use crate::services::OperationContext;
 use crate::token::WorkflowRunToken;
 
 /// The header that carries the operation token on completion callbacks.
