@@ -22,8 +22,9 @@
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use nexus_handler::innermost_failure;
+use nexus_handler::{ContractBreach, NexusCall, NexusCallError, innermost_failure};
 use service_kit::trace::RunTrace;
+use shared_contracts::abm::AbmCheckRequest;
 use shared_contracts::codec;
 use shared_contracts::coordinator::{
     AbmOutcome, CoordinatorBrief, CoordinatorInput, StepProgress, StepStatus, initial_progress,
@@ -33,15 +34,12 @@ use shared_contracts::operation::CHECK_ABM_PROGRAM;
 use shared_contracts::steps::{STEPS, StepId};
 use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
-use temporalio_common::protos::coresdk::nexus::nexus_operation_result::Status as NexusStatus;
-use temporalio_common::protos::temporal::api::common::v1::Payload;
-use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use temporalio_common::search_attributes::SearchAttributeKey;
 use temporalio_common::{RetryPolicy, UntypedActivity};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityExecutionError, ActivityOptions, ApplicationFailure, NexusOperationOptions,
-    WorkflowContext, WorkflowContextView, WorkflowResult, WorkflowTermination,
+    ActivityExecutionError, ActivityOptions, ApplicationFailure, WorkflowContext,
+    WorkflowContextView, WorkflowResult, WorkflowTermination,
 };
 
 use crate::activities::{
@@ -322,15 +320,11 @@ async fn check_abm_program(
             s.settings.abm_baseline_task_queue.clone(),
         )
     });
-    let request = shared_contracts::abm::AbmCheckRequest {
+    let request = AbmCheckRequest {
         account_id: input.account_id.clone(),
     };
-    let payload = match request.as_json_payload() {
-        Ok(payload) => payload,
-        Err(err) => return AbmOutcome::unavailable(format!("could not encode the request: {err}")),
-    };
     if let Some(task_queue) = baseline_queue {
-        return check_abm_program_by_activity(ctx, payload, task_queue, timeout).await;
+        return check_abm_program_by_activity(ctx, &request, task_queue, timeout).await;
     }
     // Marketing's handler span becomes a child of this step's span.
     let trace_header = ctx.state(|s| {
@@ -339,33 +333,22 @@ async fn check_abm_program(
             .map(|trace| trace.nexus_header(trace.span_id(StepId::MarketingAbmCheck.id())))
             .unwrap_or_default()
     });
-    let options = NexusOperationOptions::builder()
-        .endpoint(endpoint)
-        .nexus_header(trace_header)
-        .service(CHECK_ABM_PROGRAM.service)
-        .operation(CHECK_ABM_PROGRAM.name)
-        .input(payload)
-        .schedule_to_close_timeout(timeout)
-        .build();
-    let started = match ctx.start_nexus_operation(options).await {
-        Ok(started) => started,
-        Err(failure) => return unavailable(&failure, timeout),
-    };
-    match started.result().await.status {
-        Some(NexusStatus::Completed(payload)) => {
-            match CHECK_ABM_PROGRAM.decode_output(&payload.data) {
-                Ok(answer) => AbmOutcome::Available(answer),
-                Err(err) => {
-                    AbmOutcome::unavailable(format!("Marketing's answer broke the contract: {err}"))
-                }
-            }
+    let answer = NexusCall::new(endpoint, CHECK_ABM_PROGRAM, timeout)
+        .header(trace_header)
+        .call(ctx, &request)
+        .await;
+    match answer {
+        Ok(answer) => AbmOutcome::Available(answer),
+        Err(NexusCallError::TimedOut { .. }) => did_not_answer(timeout),
+        Err(NexusCallError::ContractBroken(ContractBreach::Input(err))) => {
+            AbmOutcome::unavailable(format!("could not encode the request: {err}"))
         }
-        Some(
-            NexusStatus::Failed(failure)
-            | NexusStatus::TimedOut(failure)
-            | NexusStatus::Cancelled(failure),
-        ) => unavailable(&failure, timeout),
-        None => AbmOutcome::unavailable("Marketing sent no result"),
+        Err(NexusCallError::ContractBroken(ContractBreach::Output(err))) => {
+            AbmOutcome::unavailable(format!("Marketing's answer broke the contract: {err}"))
+        }
+        Err(err @ (NexusCallError::Failed(_) | NexusCallError::Canceled { .. })) => {
+            AbmOutcome::unavailable(format!("Marketing failed: {}", err.message()))
+        }
     }
 }
 
@@ -373,10 +356,14 @@ async fn check_abm_program(
 /// namespace, served by Marketing's code on `task_queue`, under the same deadline.
 async fn check_abm_program_by_activity(
     ctx: &WorkflowContext<DrewCoordinator>,
-    payload: Payload,
+    request: &AbmCheckRequest,
     task_queue: String,
     timeout: Duration,
 ) -> AbmOutcome {
+    let payload = match request.as_json_payload() {
+        Ok(payload) => payload,
+        Err(err) => return AbmOutcome::unavailable(format!("could not encode the request: {err}")),
+    };
     let options = ActivityOptions::with_schedule_to_close_timeout(timeout)
         .task_queue(task_queue)
         .build();
@@ -397,22 +384,19 @@ async fn check_abm_program_by_activity(
             },
             None => AbmOutcome::unavailable("Marketing sent no result"),
         },
-        Err(err) => match err.failure() {
-            Some(failure) => unavailable(failure, timeout),
-            None => AbmOutcome::unavailable(format!("Marketing failed: {err}")),
-        },
+        Err(err) if err.as_timeout().is_some() => did_not_answer(timeout),
+        Err(err) => {
+            AbmOutcome::unavailable(format!("Marketing failed: {}", activity_message(&err)))
+        }
     }
 }
 
-/// "unavailable", with the failure chain's most specific message as the reason.
-fn unavailable(failure: &Failure, timeout: Duration) -> AbmOutcome {
-    let deepest = innermost_failure(failure);
-    let reason = if deepest.message.contains("timed out") {
-        format!("Marketing did not answer within {}s", timeout.as_secs())
-    } else {
-        format!("Marketing failed: {}", deepest.message)
-    };
-    AbmOutcome::unavailable(reason)
+/// "unavailable" because the deadline passed.
+fn did_not_answer(timeout: Duration) -> AbmOutcome {
+    AbmOutcome::unavailable(format!(
+        "Marketing did not answer within {}s",
+        timeout.as_secs()
+    ))
 }
 
 fn abm_summary(abm: &AbmOutcome) -> String {

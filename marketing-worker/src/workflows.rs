@@ -44,8 +44,8 @@ use std::cell::Cell;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use nexus_handler::innermost_failure;
 use nexus_handler::token::WorkflowRunToken;
+use nexus_handler::{ContractBreach, NexusCall, NexusCallError, innermost_failure};
 use service_kit::trace::{Parent, RunTrace};
 use shared_contracts::campaign::{
     CampaignLaunchInput, CampaignLaunchSummary, LaunchAccountResult, LaunchAccountStatus,
@@ -54,15 +54,12 @@ use shared_contracts::coordinator::RunCoordinatorRequest;
 use shared_contracts::operation::RUN_COORDINATOR;
 use shared_contracts::{AccountId, codec};
 use temporalio_common::RetryPolicy;
-use temporalio_common::protos::coresdk::AsJsonPayloadExt;
-use temporalio_common::protos::coresdk::nexus::nexus_operation_result::Status as NexusStatus;
-use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::workflows::join_all;
 use temporalio_sdk::{
     ActivityExecutionError, ActivityOptions, ApplicationFailure, NexusOperationCancellationType,
-    NexusOperationOptions, WorkflowCancellationToken, WorkflowContext, WorkflowContextView,
-    WorkflowResult, WorkflowTermination,
+    WorkflowCancellationToken, WorkflowContext, WorkflowContextView, WorkflowResult,
+    WorkflowTermination,
 };
 
 use crate::activities::{CAMPAIGN_NOT_FOUND, LaunchActivities, RecordLaunchResult};
@@ -319,78 +316,71 @@ async fn run_coordinator(
             s.summary.campaign_id.clone(),
         )
     });
-    let request = RunCoordinatorRequest {
-        account_id,
-        requested_by: Some(format!("campaign:{campaign_id}")),
-    };
-    let payload = match request.as_json_payload() {
-        Ok(payload) => payload,
-        Err(err) => return Outcome::Failed(format!("could not encode the request: {err}")),
-    };
     // GTM's handler span, and so the coordinator run's trace, hang under this call.
     let trace_header = ctx.state(|s| {
         s.trace
             .as_ref()
             .map(|(trace, _)| {
-                trace.nexus_header(trace.span_id(&format!("coordinator/{}", request.account_id)))
+                trace.nexus_header(trace.span_id(&format!("coordinator/{account_id}")))
             })
             .unwrap_or_default()
     });
-    let options = NexusOperationOptions::builder()
-        .endpoint(endpoint)
-        .nexus_header(trace_header)
-        .service(RUN_COORDINATOR.service)
-        .operation(RUN_COORDINATOR.name)
-        .input(payload)
-        .schedule_to_close_timeout(timeout)
+    let request = RunCoordinatorRequest {
+        account_id,
+        requested_by: Some(format!("campaign:{campaign_id}")),
+    };
+    let started = NexusCall::new(endpoint, RUN_COORDINATOR, timeout)
+        .header(trace_header)
         // On cancel, wait until GTM has canceled the coordinator, so the launch never
         // closes while a run it started is still going.
         .cancellation_type(NexusOperationCancellationType::WaitCancellationCompleted)
-        .build();
-    let started = match ctx.start_nexus_operation(options).await {
+        .start(ctx, &request)
+        .await;
+    let started = match started {
         Ok(started) => started,
+        Err(NexusCallError::ContractBroken(ContractBreach::Input(err))) => {
+            return Outcome::Failed(format!("could not encode the request: {err}"));
+        }
         Err(_) if ctx.cancellation_token().is_cancelled() => {
             return Outcome::Canceled(
                 "the launch was canceled before its coordinator started".into(),
             );
         }
-        Err(failure) => {
+        Err(err) => {
             return Outcome::Failed(format!(
                 "its coordinator could not start: {}",
-                deepest_message(&failure)
+                err.message()
             ));
         }
     };
     // The token names the coordinator run: GTM's handler chose its workflow id.
     if let Some(token) = started
-        .operation_token
-        .as_deref()
+        .operation_token()
         .and_then(|t| WorkflowRunToken::decode(t).ok())
     {
         update(ctx, index, |account| {
             account.coordinator_workflow_id = Some(token.workflow_id);
         });
     }
-    match started.result().await.status {
-        Some(NexusStatus::Completed(payload)) => match RUN_COORDINATOR.decode_output(&payload.data)
-        {
-            Ok(brief) => Outcome::Completed {
-                recommendation: brief.recommendation,
-            },
-            Err(err) => {
-                Outcome::Failed(format!("its coordinator's brief broke the contract: {err}"))
-            }
+    match started.result().await {
+        Ok(brief) => Outcome::Completed {
+            recommendation: brief.recommendation,
         },
-        Some(NexusStatus::Failed(failure)) => Outcome::Failed(deepest_message(&failure)),
-        Some(NexusStatus::TimedOut(_)) => Outcome::Failed(format!(
+        Err(NexusCallError::Failed(failure)) => Outcome::Failed(failure.message),
+        Err(NexusCallError::TimedOut { .. }) => Outcome::Failed(format!(
             "its coordinator did not finish within {}s",
             timeout.as_secs()
         )),
-        Some(NexusStatus::Cancelled(_)) if ctx.cancellation_token().is_cancelled() => {
+        Err(NexusCallError::Canceled { .. }) if ctx.cancellation_token().is_cancelled() => {
             Outcome::Canceled("the launch was canceled; so was its coordinator".into())
         }
-        Some(NexusStatus::Cancelled(_)) => Outcome::Canceled("its coordinator was canceled".into()),
-        None => Outcome::Failed("the coordinator operation ended without a result".into()),
+        Err(NexusCallError::Canceled { .. }) => {
+            Outcome::Canceled("its coordinator was canceled".into())
+        }
+        Err(err @ NexusCallError::ContractBroken(_)) => Outcome::Failed(format!(
+            "its coordinator's brief broke the contract: {}",
+            err.message()
+        )),
     }
 }
 
@@ -473,15 +463,10 @@ fn update(
     });
 }
 
-/// The most specific message of a failure chain (see [`innermost_failure`]).
-fn deepest_message(failure: &Failure) -> String {
-    innermost_failure(failure).message.clone()
-}
-
 /// The activity's own message (the innermost cause), not the wrapper's.
 fn activity_message(err: &ActivityExecutionError) -> String {
     match err.failure() {
-        Some(failure) => deepest_message(failure),
+        Some(failure) => innermost_failure(failure).message.clone(),
         None => err.to_string(),
     }
 }
@@ -528,18 +513,5 @@ mod tests {
         assert_eq!(account.status, LaunchAccountStatus::Failed);
         assert_eq!(account.error.as_deref(), Some("unknown"));
         assert_eq!(account.recommendation, None);
-    }
-
-    #[test]
-    fn the_deepest_cause_says_what_went_wrong() {
-        let failure = Failure {
-            message: "nexus operation completed unsuccessfully".into(),
-            cause: Some(Box::new(Failure {
-                message: "step 1 (load_account) failed: account \"ghost-co\" does not exist".into(),
-                ..Default::default()
-            })),
-            ..Default::default()
-        };
-        assert!(deepest_message(&failure).contains("ghost-co"));
     }
 }

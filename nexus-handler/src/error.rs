@@ -219,17 +219,6 @@ impl fmt::Display for HandlerError {
 
 impl std::error::Error for HandlerError {}
 
-/// The innermost failure of a chain. Nexus and activity failures reach a workflow
-/// wrapped ("nexus operation completed unsuccessfully", "activity task failed"); the
-/// innermost cause is the one that says what actually went wrong.
-pub fn innermost_failure(failure: &Failure) -> &Failure {
-    let mut innermost = failure;
-    while let Some(cause) = innermost.cause.as_deref() {
-        innermost = cause;
-    }
-    innermost
-}
-
 impl From<shared_contracts::codec::ContractError> for HandlerError {
     /// A payload that breaks the contract is the caller's mistake: `BAD_REQUEST`.
     fn from(err: shared_contracts::codec::ContractError) -> Self {
@@ -301,24 +290,6 @@ mod tests {
         ));
         assert!(HandlerError::operation_canceled("x").is_operation_outcome());
         assert!(!HandlerError::not_found("x").is_operation_outcome());
-    }
-
-    #[test]
-    fn the_innermost_failure_is_the_last_cause() {
-        let chain = Failure {
-            message: "nexus operation completed unsuccessfully".into(),
-            cause: Some(Box::new(Failure {
-                message: "account \"ghost-co\" does not exist".into(),
-                ..Default::default()
-            })),
-            ..Default::default()
-        };
-        assert_eq!(
-            innermost_failure(&chain).message,
-            "account \"ghost-co\" does not exist"
-        );
-        let single = Failure::default();
-        assert!(std::ptr::eq(innermost_failure(&single), &single));
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! A small, typed layer for handling Temporal Nexus operations in Rust.
+//! A small, typed layer for handling and calling Temporal Nexus operations in Rust.
 //!
-//! # How Nexus handling works
+//! # How a Nexus call works
 //!
 //! A caller workflow schedules an operation on an **endpoint** (`marketing-abm`). The
 //! server looks the endpoint up in its registry, which names a target namespace and
@@ -18,7 +18,14 @@
 //! The request also carries a **request id** (the same on every retry of one start),
 //! the **callback** URL and headers, and **links** naming the caller's workflow.
 //!
-//! # This crate
+//! The caller's workflow sees two stages: the **start** (the operation failed before
+//! it started, or it started with a token, or a sync one already ended), then the
+//! **result** (completed, failed, canceled or timed out against the caller's
+//! schedule-to-close deadline). Failures arrive as a chain of causes.
+//!
+//! # This crate: both halves of a call
+//!
+//! **Handling** (the target namespace's worker):
 //!
 //! - [`NexusServices`] registers operations by their contract descriptor
 //!   (`shared_contracts::operation`): [`NexusServices::sync`] for request/response
@@ -46,14 +53,35 @@
 //! NexusWorker::new(connection, options, services).await?.run(shutdown).await?;
 //! ```
 //!
+//! **Calling** (a workflow in the caller's namespace):
+//!
+//! - [`call()`] calls an operation by the same descriptor, with a typed input and a
+//!   deadline, and answers `Result<O, NexusCallError>`: the operation's typed output,
+//!   or [`NexusCallError`] `Failed` (the handler's error or the operation's failure,
+//!   with its type and most specific message), `TimedOut`, `Canceled` or
+//!   `ContractBroken`. The failure chain the SDK hands a workflow is read here, by its
+//!   failure infos, so no caller walks it or matches its messages.
+//! - [`NexusCall`] adds a Nexus header and the cancellation type, and splits start from
+//!   result for a caller that wants the operation token as soon as it starts.
+//!
+//! ```ignore
+//! let answer = nexus_handler::call(ctx, "marketing-abm", CHECK_ABM_PROGRAM, &request, deadline).await;
+//! match answer {
+//!     Ok(answer) => AbmOutcome::Available(answer),
+//!     Err(NexusCallError::TimedOut { .. }) => AbmOutcome::unavailable("no answer in time"),
+//!     Err(err) => AbmOutcome::unavailable(err.message()),
+//! }
+//! ```
+//!
 //! # Layout
 //!
-//! `context` is what a handler knows about its request; `workflow_run` starts and
-//! cancels backing workflows from it; `services`, the registry, uses both; `worker`
+//! Handling: `context` is what a handler knows about its request; `workflow_run` starts
+//! and cancels backing workflows from it; `services`, the registry, uses both; `worker`
 //! polls and drives the registry. Dependencies run one way, in that order. `error`
 //! (the handler's answers), `caller` (admission) and `token` (the operation token of
-//! workflow-backed operations) serve them all.
+//! workflow-backed operations) serve them all. Calling: `call`, on its own.
 
+pub mod call;
 pub mod caller;
 pub mod context;
 pub mod error;
@@ -62,9 +90,13 @@ pub mod token;
 pub mod worker;
 pub mod workflow_run;
 
+pub use call::{
+    ContractBreach, FailureKind, NexusCall, NexusCallError, NexusFailure, StartedCall, call,
+    innermost_failure,
+};
 pub use caller::{CallerInfo, CallerPolicy};
 pub use context::OperationContext;
-pub use error::{HandlerError, HandlerErrorKind, innermost_failure};
+pub use error::{HandlerError, HandlerErrorKind};
 pub use services::{NexusServices, StartOutcome};
 pub use worker::{NexusWorker, NexusWorkerOptions};
 pub use workflow_run::WorkflowStart;

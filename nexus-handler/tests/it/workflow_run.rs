@@ -14,23 +14,27 @@ use temporalio_common::protos::temporal::api::common::v1::link;
 use temporalio_common::protos::temporal::api::enums::v1::EventType;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    Runtime, TimerResult, Worker, WorkerOptions, WorkflowContext, WorkflowResult,
-    WorkflowTermination,
+    ApplicationFailure, Runtime, TimerResult, Worker, WorkerOptions, WorkflowContext,
+    WorkflowResult, WorkflowTermination,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct EchoRequest {
-    text: String,
-    delay_secs: u64,
+pub(crate) struct EchoRequest {
+    pub(crate) text: String,
+    pub(crate) delay_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct EchoReply {
-    echo: String,
+pub(crate) struct EchoReply {
+    pub(crate) echo: String,
 }
 
 /// A test-only async operation, backed by the `DelayedEcho` workflow.
-const ECHO_LATER: Operation<EchoRequest, EchoReply> = Operation::new("test.echo.v1", "echoLater");
+pub(crate) const ECHO_LATER: Operation<EchoRequest, EchoReply> =
+    Operation::new("test.echo.v1", "echoLater");
+
+/// The text `DelayedEcho` fails on, non-retryably.
+pub(crate) const REFUSED_TEXT: &str = "refuse";
 
 #[workflow]
 #[derive(Default)]
@@ -46,6 +50,12 @@ impl DelayedEcho {
         // A cancel request cancels the timer; the workflow then ends as canceled.
         if ctx.timer(Duration::from_secs(request.delay_secs)).await == TimerResult::Cancelled {
             return Err(WorkflowTermination::cancelled());
+        }
+        if request.text == REFUSED_TEXT {
+            return Err(ApplicationFailure::non_retryable(format!(
+                "{REFUSED_TEXT:?} is not echoed"
+            ))
+            .into());
         }
         Ok(EchoReply {
             echo: request.text.to_uppercase(),
@@ -66,7 +76,7 @@ fn echo_services() -> NexusServices {
 
 /// Runs `body` against a dev server where the `marketing-abm` endpoint is served by a
 /// Nexus worker with the echo operation, and an SDK worker runs `DelayedEcho`.
-async fn with_echo_handler<F, Fut>(body: F)
+pub(crate) async fn with_echo_handler<F, Fut>(body: F)
 where
     F: FnOnce(DevServer, Client) -> Fut,
     Fut: std::future::Future<Output = DevServer>,
