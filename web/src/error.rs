@@ -17,8 +17,6 @@ use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use crate::temporal::TemporalError;
-
 /// Longest part of a user's input repeated in a message, in characters.
 const SHOWN_MAX_CHARS: usize = 64;
 
@@ -51,7 +49,7 @@ pub enum AppError {
     NotFound(String),
     /// Temporal cannot be reached right now.
     #[error("Temporal is unreachable right now; the dashboard will recover when it is back.")]
-    Unavailable(#[source] TemporalError),
+    Unavailable(#[source] anyhow::Error),
     /// Anything else: logged, shown as a generic message.
     #[error("Something went wrong on our side.")]
     Internal(#[source] anyhow::Error),
@@ -224,19 +222,6 @@ fn camel_case(snake: &str) -> String {
         }
     }
     camel
-}
-
-impl From<TemporalError> for AppError {
-    fn from(err: TemporalError) -> Self {
-        match err {
-            TemporalError::Unreachable(_) => Self::Unavailable(err),
-            TemporalError::InvalidWorkflowId(message) => Self::bad_field("workflowId", message),
-            TemporalError::InvalidPageToken => {
-                Self::bad_field("page", "page is not a paging token from this list")
-            }
-            TemporalError::Refused { .. } => Self::Internal(err.into()),
-        }
-    }
 }
 
 impl From<sqlx::Error> for AppError {

@@ -10,9 +10,13 @@
 //! - [`run`] binds (loopback by default), serves and shuts down gracefully.
 //! - `pages.rs`: HTML pages and their templates (`templates/`); `campaigns.rs`: the
 //!   campaigns page and campaign launches; `api.rs`: the JSON API;
-//!   `temporal.rs`: calls to Temporal; `gtm_db.rs`: reads from the GTM database;
-//!   `views.rs`: what templates show; `csrf.rs`: the form's CSRF check;
-//!   `error.rs`: the one error type, as a page or as JSON.
+//!   `temporal/`: calls to Temporal, by what they do (listing, one run's view,
+//!   starting); `gtm_db.rs`: reads from the GTM database; `views.rs`: what templates
+//!   show; `csrf.rs`: the form's CSRF check; `error.rs`: the one error type, as a
+//!   page or as JSON (it knows no other module's errors: each maps its own into it).
+//!
+//! Modules depend one way: handlers (`pages`, `api`, `campaigns`) → `views` →
+//! `temporal` → `error`; `error` imports none of them.
 //!
 //! The run page refreshes its live part by polling a small HTML fragment with a few
 //! lines of plain JavaScript (`static/app.js`); there is no front-end build and
@@ -23,6 +27,7 @@ pub mod campaigns;
 mod config;
 pub mod csrf;
 pub mod error;
+mod format;
 pub mod gtm_db;
 pub mod marketing_db;
 pub mod metrics;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use shared_contracts::coordinator::{AbmOutcome, CoordinatorBrief, StepProgress, StepStatus};
 use shared_contracts::steps::{STEPS, StepId};
 
+use crate::format::thousands;
 use crate::temporal::{RunDetail, RunStatus, RunSummary};
 
 /// `2026-11-21 14:01:13 UTC`, or an em dash.
@@ -358,19 +359,6 @@ impl BriefView {
     }
 }
 
-/// `1,234,567`.
-pub fn thousands(value: i64) -> String {
-    let digits = value.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if value < 0 { format!("-{out}") } else { out }
-}
-
 /// A `<select>` option.
 pub struct SelectOption {
     /// Value sent.
@@ -396,7 +384,5 @@ mod tests {
         );
         assert_eq!(step_label(Some("done")), "Done");
         assert_eq!(step_label(None), "—");
-        assert_eq!(thousands(325_000), "325,000");
-        assert_eq!(thousands(-1_000), "-1,000");
     }
 }

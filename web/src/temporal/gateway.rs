@@ -1,0 +1,116 @@
+//! The connection to Temporal: made on first use, kept, and shared by every call.
+//!
+//! Every call has a short timeout and no retry loop: a page should say "Temporal is
+//! unreachable" in a second, not hang.
+
+use std::time::Duration;
+
+use service_kit::TemporalSettings;
+use temporalio_client::tonic::{Code, Request, Response, Status};
+use temporalio_client::{Client, ClientOptions, Connection};
+use temporalio_common::protos::temporal::api::workflowservice::v1::GetSystemInfoRequest;
+use tokio::sync::Mutex;
+
+use super::error::TemporalError;
+
+/// How long any one call to Temporal may take.
+pub(super) const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where the dashboard finds things in Temporal.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    /// Namespace of coordinator runs (`gtm`).
+    pub gtm_namespace: String,
+    /// Task queue coordinator runs start on.
+    pub gtm_task_queue: String,
+    /// Namespace of campaign launches (`marketing`).
+    pub marketing_namespace: String,
+    /// Task queue campaign launches start on.
+    pub marketing_task_queue: String,
+}
+
+/// Connection to Temporal, made on first use and kept. What it does is split by
+/// feature: `runs.rs` lists, `run.rs` reads one run, `start.rs` starts.
+pub struct TemporalGateway {
+    pub(super) settings: TemporalSettings,
+    pub(super) placement: Placement,
+    connection: Mutex<Option<Connection>>,
+}
+
+impl TemporalGateway {
+    /// A gateway that connects with `settings` when first needed.
+    pub fn new(settings: TemporalSettings, placement: Placement) -> Self {
+        Self {
+            settings,
+            placement,
+            connection: Mutex::new(None),
+        }
+    }
+
+    /// The namespace coordinator runs live in.
+    pub fn namespace(&self) -> &str {
+        &self.placement.gtm_namespace
+    }
+
+    /// The namespace campaign launches live in.
+    pub fn marketing_namespace(&self) -> &str {
+        &self.placement.marketing_namespace
+    }
+
+    pub(super) async fn connection(&self) -> Result<Connection, TemporalError> {
+        let mut slot = self.connection.lock().await;
+        if let Some(connection) = slot.as_ref() {
+            return Ok(connection.clone());
+        }
+        let connection = tokio::time::timeout(CALL_TIMEOUT, self.settings.connect())
+            .await
+            .map_err(|_| TemporalError::Unreachable("connection timed out".into()))?
+            .map_err(|err| TemporalError::Unreachable(format!("{err:#}")))?;
+        *slot = Some(connection.clone());
+        Ok(connection)
+    }
+
+    /// The SDK's high-level client for `namespace`, over the shared connection.
+    pub(super) async fn client(&self, namespace: &str) -> Result<Client, TemporalError> {
+        let connection = self.connection().await?;
+        Client::new(connection, ClientOptions::new(namespace).build())
+            .map_err(|err| TemporalError::Unreachable(format!("making a client: {err}")))
+    }
+
+    /// True when Temporal answers.
+    pub async fn is_reachable(&self) -> bool {
+        let Ok(connection) = self.connection().await else {
+            return false;
+        };
+        timed(
+            "checking the server",
+            connection
+                .workflow_service()
+                .get_system_info(Request::new(GetSystemInfoRequest::default())),
+        )
+        .await
+        .is_ok()
+    }
+}
+
+/// A raw gRPC call under [`CALL_TIMEOUT`], its status sorted into "unreachable" and
+/// "refused".
+pub(super) async fn timed<T>(
+    doing: &'static str,
+    call: impl Future<Output = Result<Response<T>, Status>>,
+) -> Result<T, TemporalError> {
+    match tokio::time::timeout(CALL_TIMEOUT, call).await {
+        Err(_) => Err(TemporalError::Unreachable(format!("{doing} timed out"))),
+        Ok(Err(status)) => Err(from_status(doing, status)),
+        Ok(Ok(response)) => Ok(response.into_inner()),
+    }
+}
+
+/// A refusal, unless the status says the server could not be reached.
+pub(super) fn from_status(doing: &'static str, status: Status) -> TemporalError {
+    if matches!(status.code(), Code::Unavailable | Code::DeadlineExceeded) {
+        TemporalError::Unreachable(status.message().to_owned())
+    } else {
+        TemporalError::Refused { doing, status }
+    }
+}

@@ -1,0 +1,25 @@
+//! The dashboard's view of Temporal, split by what it does:
+//!
+//! - `gateway.rs`: the connection, made on first use and shared, with short timeouts;
+//! - `runs.rs`: the runs list through visibility (`AccountId`, paging), and launches;
+//! - `run.rs`: one run's view, from the `progress` query while it runs and from its
+//!   history once it is closed, so a finished run shows with no worker running;
+//! - `history.rs`: the pure part of that: a closed run's steps and outcome from its
+//!   history events;
+//! - `start.rs`: starting coordinator runs and campaign launches;
+//! - `error.rs`: [`TemporalError`], and how it becomes the dashboard's one error type.
+//!
+//! Calls use the SDK's high-level `Client` where it has them (describe, query,
+//! history); listing and starting stay on the raw service, for reasons given there.
+
+mod error;
+mod gateway;
+mod history;
+mod run;
+mod runs;
+mod start;
+
+pub use error::{TemporalError, WORKFLOW_ID_MAX_LEN, check_workflow_id};
+pub use gateway::{Placement, TemporalGateway};
+pub use run::{LaunchDetail, RunDetail};
+pub use runs::{RunFilter, RunPage, RunStatus, RunSummary};

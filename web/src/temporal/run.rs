@@ -1,0 +1,232 @@
+//! One run's view: a coordinator run (or a campaign launch) by workflow id.
+//!
+//! Where each part comes from, and what it costs per page view:
+//!
+//! | run is | calls | needs a worker |
+//! | --- | --- | --- |
+//! | running | describe + the `progress` query | yes, for the steps; without one the page says progress is unavailable |
+//! | closed | describe + its history | no |
+//!
+//! A closed run's history holds everything the page shows: the brief is the
+//! completion event's result, the steps' status and times are its activity and Nexus
+//! events (see `history.rs`). Querying a closed run instead would replay it on a
+//! gtm-worker for every page view, and show nothing with no worker running.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use shared_contracts::campaign::CampaignLaunchSummary;
+use shared_contracts::coordinator::{CoordinatorBrief, StepProgress};
+use shared_contracts::names::{queries, workflow_types};
+use temporalio_client::errors::{WorkflowInteractionError, WorkflowQueryError};
+use temporalio_client::tonic::Code;
+use temporalio_client::{
+    Client, HistoryEventFilterType, NamespacedClient, UntypedQuery, UntypedWorkflow,
+    UntypedWorkflowHandle, WorkflowDescribeOptions, WorkflowExecutionInfo,
+    WorkflowFetchHistoryOptions, WorkflowQueryOptions,
+};
+use temporalio_common::data_converters::RawValue;
+
+use super::error::{TemporalError, check_workflow_id};
+use super::gateway::{CALL_TIMEOUT, TemporalGateway, from_status};
+use super::history;
+use super::runs::{RunStatus, RunSummary, summary_from_info};
+
+/// How long a query may take. It needs a worker to answer; without one, the page
+/// shows "progress unavailable" quickly instead of waiting.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A run in full.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunDetail {
+    /// The run as the list shows it.
+    #[serde(flatten)]
+    pub summary: RunSummary,
+    /// The nine steps: from the `progress` query while running (`None` when no worker
+    /// answered), from the history once closed.
+    pub steps: Option<Vec<StepProgress>>,
+    /// The brief, once completed.
+    pub brief: Option<serde_json::Value>,
+    /// Why the run failed, in words.
+    pub failure: Option<String>,
+}
+
+/// A campaign launch as the dashboard shows it.
+#[derive(Debug, Clone)]
+pub struct LaunchDetail {
+    /// The launch's workflow id, status and times.
+    pub summary: RunSummary,
+    /// Per-account progress: the `launchProgress` query while it runs, the result
+    /// once it completed; `None` when neither is available.
+    pub progress: Option<CampaignLaunchSummary>,
+    /// Why the launch stopped, in words.
+    pub failure: Option<String>,
+}
+
+impl TemporalGateway {
+    /// The coordinator run with this workflow id (its latest run), or `None`.
+    pub async fn run(&self, workflow_id: &str) -> Result<Option<RunDetail>, TemporalError> {
+        check_workflow_id(workflow_id)?;
+        let client = self.client(&self.placement.gtm_namespace).await?;
+        let Some(summary) =
+            describe(&client, workflow_id, workflow_types::DREW_COORDINATOR).await?
+        else {
+            return Ok(None);
+        };
+        let run = handle(&client, &summary);
+        if summary.status == RunStatus::Running {
+            let steps = query_json(&run, queries::PROGRESS).await;
+            return Ok(Some(RunDetail {
+                summary,
+                steps,
+                brief: None,
+                failure: None,
+            }));
+        }
+        let events = fetch_history(&run, HistoryEventFilterType::AllEvent).await?;
+        let outcome = history::outcome(&events);
+        let mut steps = history::coordinator_steps(&events);
+        if let Some(brief) = outcome
+            .result
+            .clone()
+            .and_then(|value| serde_json::from_value::<CoordinatorBrief>(value).ok())
+        {
+            history::summarize_from_brief(&mut steps, &brief);
+        }
+        Ok(Some(RunDetail {
+            summary,
+            steps: Some(steps),
+            brief: outcome.result,
+            failure: outcome.failure,
+        }))
+    }
+
+    /// The campaign launch with this workflow id, or `None`: its progress from the
+    /// `launchProgress` query while it runs, from its result once it completed.
+    pub async fn launch(&self, workflow_id: &str) -> Result<Option<LaunchDetail>, TemporalError> {
+        check_workflow_id(workflow_id)?;
+        let client = self.client(&self.placement.marketing_namespace).await?;
+        let Some(summary) = describe(&client, workflow_id, workflow_types::CAMPAIGN_LAUNCH).await?
+        else {
+            return Ok(None);
+        };
+        let launch = handle(&client, &summary);
+        if summary.status == RunStatus::Running {
+            let progress = query_json(&launch, queries::LAUNCH_PROGRESS).await;
+            return Ok(Some(LaunchDetail {
+                summary,
+                progress,
+                failure: None,
+            }));
+        }
+        let close = fetch_history(&launch, HistoryEventFilterType::CloseEvent).await?;
+        let outcome = history::outcome(&close);
+        Ok(Some(LaunchDetail {
+            summary,
+            progress: outcome
+                .result
+                .and_then(|value| serde_json::from_value(value).ok()),
+            failure: outcome.failure,
+        }))
+    }
+}
+
+/// The latest run of `workflow_id`; `None` when there is none of `workflow_type`.
+async fn describe(
+    client: &Client,
+    workflow_id: &str,
+    workflow_type: &str,
+) -> Result<Option<RunSummary>, TemporalError> {
+    let latest = client.get_workflow_handle::<UntypedWorkflow>(workflow_id);
+    let described = tokio::time::timeout(
+        CALL_TIMEOUT,
+        latest.describe(WorkflowDescribeOptions::default()),
+    )
+    .await
+    .map_err(|_| TemporalError::Unreachable("describing a workflow timed out".into()))?;
+    let described = match described {
+        Ok(described) => described,
+        Err(WorkflowInteractionError::NotFound(_)) => return Ok(None),
+        Err(WorkflowInteractionError::Rpc(status)) if status.code() == Code::InvalidArgument => {
+            return Ok(None);
+        }
+        Err(err) => return Err(interaction_error("describing a workflow", err)),
+    };
+    Ok(described
+        .raw()
+        .workflow_execution_info
+        .as_ref()
+        .filter(|info| {
+            info.r#type
+                .as_ref()
+                .is_some_and(|t| t.name == workflow_type)
+        })
+        .map(summary_from_info))
+}
+
+/// A handle on exactly the run `summary` describes.
+fn handle(client: &Client, summary: &RunSummary) -> UntypedWorkflowHandle<Client> {
+    WorkflowExecutionInfo::builder()
+        .namespace(client.namespace())
+        .workflow_id(summary.workflow_id.clone())
+        .run_id(summary.run_id.clone())
+        .build()
+        .bind_untyped(client.clone())
+}
+
+/// The run's history (every page), or only its close event.
+async fn fetch_history(
+    run: &UntypedWorkflowHandle<Client>,
+    filter: HistoryEventFilterType,
+) -> Result<Vec<temporalio_common::protos::temporal::api::history::v1::HistoryEvent>, TemporalError>
+{
+    let options = WorkflowFetchHistoryOptions::builder()
+        .event_filter_type(filter)
+        .build();
+    tokio::time::timeout(CALL_TIMEOUT, run.fetch_history(options).into_events())
+        .await
+        .map_err(|_| TemporalError::Unreachable("reading a history timed out".into()))?
+        .map_err(|err| interaction_error("reading a history", err))
+}
+
+/// A query's JSON answer; `None` when no worker answers it in time.
+async fn query_json<T: serde::de::DeserializeOwned>(
+    run: &UntypedWorkflowHandle<Client>,
+    query_type: &str,
+) -> Option<T> {
+    let answer = tokio::time::timeout(
+        QUERY_TIMEOUT,
+        run.query(
+            UntypedQuery::<UntypedWorkflow>::new(query_type),
+            RawValue::new(vec![]),
+            WorkflowQueryOptions::default(),
+        ),
+    )
+    .await;
+    let raw = match answer {
+        Ok(Ok(raw)) => raw,
+        Ok(Err(err)) => {
+            log_refused_query(query_type, &err);
+            return None;
+        }
+        Err(_) => {
+            tracing::debug!(query_type, "query timed out: no worker answered");
+            return None;
+        }
+    };
+    serde_json::from_slice(&raw.payloads.first()?.data).ok()
+}
+
+fn log_refused_query(query_type: &str, err: &WorkflowQueryError) {
+    tracing::debug!(error = %err, query_type, "query refused");
+}
+
+fn interaction_error(doing: &'static str, err: WorkflowInteractionError) -> TemporalError {
+    match err {
+        WorkflowInteractionError::NotFound(status) | WorkflowInteractionError::Rpc(status) => {
+            from_status(doing, status)
+        }
+        other => TemporalError::Unreachable(format!("{doing}: {other}")),
+    }
+}
