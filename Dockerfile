@@ -1,28 +1,57 @@
-# One image with every binary of the workspace; docker-compose.yml picks the command.
+# The three services' images, from one multi-stage build. docker-compose.yml builds
+# each with its own target:
 #
-#   docker build -t steadybase .
+#   docker build --target gtm-worker       -t steadybase/gtm-worker:local .
+#   docker build --target marketing-worker -t steadybase/marketing-worker:local .
+#   docker build --target web              -t steadybase/web:local .
 #
-# Build stage: release binaries, dependencies cached in their own layer.
-FROM rust:1.95-bookworm AS build
+# Needs BuildKit (the default builder since Docker 23): it builds only the stages a
+# target uses, and caches cargo's registry and target folder between builds.
+#
+# Binaries compiled elsewhere (an air-gapped registry, or `cargo xtask docker-images`):
+# pass `--build-arg BINARIES=<image>`, an image holding the binaries in /out and a CA
+# bundle; the Rust stage is then never built.
+ARG BINARIES=compile
+
+# ---- compile: release binaries, in the official Rust image -------------------------
+FROM rust:1.95-bookworm AS compile
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked \
-        --package seed-data --package gtm-worker --package marketing-worker --package web \
+    cargo build --profile docker --locked \
+        --bin gtm-worker --bin marketing-worker --bin web \
  && mkdir -p /out \
- && cp target/release/seed-data target/release/gtm-worker target/release/marketing-worker target/release/web /out/
+ && cp target/docker/gtm-worker target/docker/marketing-worker target/docker/web /out/
 
-# Runtime stage: the binaries and CA certificates (for Temporal Cloud over TLS), as an
-# unprivileged user.
-FROM debian:bookworm-slim
-RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates \
- && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /app steadybase \
- && mkdir -p /app/.data && chown steadybase /app/.data
-COPY --from=build /out/ /usr/local/bin/
+# ---- binaries: the compiled stage above, or a prebuilt image named by BINARIES -----
+FROM ${BINARIES} AS binaries
+
+# ---- runtime: Debian slim, CA certificates, an unprivileged user --------------------
+FROM debian:bookworm-slim AS runtime
+# CA certificates (for Temporal Cloud over TLS) come from the binaries' stage, which
+# has them already: this stage installs nothing, so it needs no network.
+COPY --from=binaries /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+# Each team's SQLite files live under /data/<team>; compose mounts a volume there,
+# which starts out owned by this user.
+RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home steadybase \
+ && mkdir -p /data/gtm /data/marketing \
+ && chown steadybase:steadybase /data/gtm /data/marketing
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+    RUST_LOG=info
 USER steadybase
 WORKDIR /app
-ENV RUST_LOG=info
-CMD ["web"]
+
+# ---- the services -------------------------------------------------------------------
+FROM runtime AS gtm-worker
+COPY --from=binaries /out/gtm-worker /usr/local/bin/gtm-worker
+ENTRYPOINT ["gtm-worker"]
+
+FROM runtime AS marketing-worker
+COPY --from=binaries /out/marketing-worker /usr/local/bin/marketing-worker
+ENTRYPOINT ["marketing-worker"]
+
+FROM runtime AS web
+COPY --from=binaries /out/web /usr/local/bin/web
+EXPOSE 3000
+ENTRYPOINT ["web"]

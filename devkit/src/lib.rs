@@ -14,6 +14,8 @@
 //! - [`postgres`]: a private PostgreSQL cluster from Debian's packages, and a fresh
 //!   database per test.
 //! - [`browser`]: headless Chromium and chromedriver for browser tests.
+//! - [`docker`]: the Docker engine, BuildKit builds, and Compose projects that clean
+//!   up after themselves.
 //! - [`ports`]: free loopback ports and "is this port taken?" checks.
 //! - [`process`]: child processes logging to a file, stopped gracefully.
 //! - [`probe`]: a test caller workflow that calls one Nexus operation and reports
@@ -21,6 +23,7 @@
 
 pub mod browser;
 pub mod dev_server;
+pub mod docker;
 pub mod nexus_endpoints;
 pub mod paths;
 pub mod ports;

@@ -5,6 +5,7 @@
 //!   Prometheus metrics.
 //! - [`trace`]: W3C trace context across Nexus calls and workflow starts.
 //! - [`env`]: settings from environment variables, with defaults and clear errors.
+//! - [`health`]: the `healthcheck` command of each binary, for container healthchecks.
 //! - [`first_error`]: one result from a service's several loops.
 //! - [`shutdown_signal`]: resolves on Ctrl-C or SIGTERM; drives every graceful shutdown.
 //! - [`Shutdown`]: fans that one signal out to every loop of a service (an SDK workflow
@@ -15,6 +16,7 @@
 //!   and the CLI read them.
 
 pub mod env;
+pub mod health;
 pub mod telemetry;
 pub mod trace;
 

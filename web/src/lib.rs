@@ -223,16 +223,14 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let gtm_pool = seed_data::db::connect(&config.gtm_database_url).await?;
-    seed_data::GTM_MIGRATOR
-        .run(&gtm_pool)
+    // The dashboard reads both teams' databases and writes neither: each team's worker
+    // owns (creates, migrates, writes) its own.
+    let gtm_pool = seed_data::db::connect_read_only(&config.gtm_database_url)
         .await
-        .context("migrating the GTM database")?;
-    let marketing_pool = seed_data::db::connect(&config.marketing_database_url).await?;
-    seed_data::MARKETING_MIGRATOR
-        .run(&marketing_pool)
+        .context("opening the GTM database (read-only); has gtm-worker migrated it?")?;
+    let marketing_pool = seed_data::db::connect_read_only(&config.marketing_database_url)
         .await
-        .context("migrating the Marketing database")?;
+        .context("opening the Marketing database (read-only); has marketing-worker migrated it?")?;
     let state = AppState::new(&config, gtm_pool.clone(), marketing_pool.clone());
     if !state.temporal.is_reachable().await {
         tracing::warn!(

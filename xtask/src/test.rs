@@ -4,10 +4,19 @@
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use devkit::{browser, paths, ports, postgres, temporal_cli};
+use devkit::{browser, docker, paths, ports, postgres, temporal_cli};
+
+/// The compose tests' module: run on their own, one at a time, after the rest.
+const COMPOSE_TESTS: &str = "compose::";
+/// Prefix of the Compose projects the compose tests create.
+const COMPOSE_PROJECTS: &str = "steadybase-compose-";
 
 /// Installs test dependencies, then runs fmt, clippy and `cargo test`; `extra` goes
 /// to `cargo test` (e.g. `-- load` to filter).
+///
+/// With a Docker engine, the compose tests are required: the images are made first
+/// (`cargo xtask docker-images`), and the tests run after the rest of the suite, one
+/// at a time, since each brings up a whole stack. Without one they skip themselves.
 pub fn run(extra: &[String]) -> anyhow::Result<()> {
     step("installing the Temporal CLI");
     let cli = temporal_cli::ensure_installed()?;
@@ -15,6 +24,13 @@ pub fn run(extra: &[String]) -> anyhow::Result<()> {
     let pg_bin = postgres::ensure_installed()?;
     step("installing Chromium and chromedriver");
     browser::ensure_installed()?;
+    let with_docker = docker::engine_answers();
+    if with_docker {
+        step("container images (cargo xtask docker-images)");
+        crate::docker_images::run(&[])?;
+    } else {
+        step("no Docker engine answers `docker info`: the compose tests will be skipped");
+    }
 
     step("cargo fmt --check");
     cargo(&["fmt", "--all", "--", "--check"], &[])?;
@@ -40,19 +56,47 @@ pub fn run(extra: &[String]) -> anyhow::Result<()> {
     let cluster = postgres::LocalCluster::start(&pg_bin, scratch.path(), ports::free_port()?)?;
 
     step("cargo test --workspace");
-    let mut args = vec!["test", "--workspace", "--locked"];
-    args.extend(extra.iter().map(String::as_str));
     let cli_path = cli.display().to_string();
     let url = cluster.url();
-    let result = cargo(
-        &args,
-        &[
-            ("TEMPORAL_CLI", cli_path.as_str()),
-            (postgres::TEST_URL_VAR, url.as_str()),
-            (postgres::REQUIRE_VAR, "1"),
-            (browser::REQUIRE_VAR, "1"),
-        ],
-    );
+    let mut env = vec![
+        ("TEMPORAL_CLI", cli_path.as_str()),
+        (postgres::TEST_URL_VAR, url.as_str()),
+        (postgres::REQUIRE_VAR, "1"),
+        (browser::REQUIRE_VAR, "1"),
+    ];
+    if with_docker {
+        env.push((docker::REQUIRE_VAR, "1"));
+    }
+    let separate_compose_phase = with_docker && extra.is_empty();
+    let mut args = vec!["test", "--workspace", "--locked"];
+    args.extend(extra.iter().map(String::as_str));
+    if separate_compose_phase {
+        args.extend(["--", "--skip", COMPOSE_TESTS]);
+    }
+    let mut result = cargo(&args, &env);
+    if result.is_ok() && separate_compose_phase {
+        step("compose tests, one stack at a time");
+        result = cargo(
+            &[
+                "test",
+                "--package",
+                "system-tests",
+                "--test",
+                "it",
+                "--locked",
+                "--",
+                COMPOSE_TESTS,
+                "--test-threads=1",
+            ],
+            &env,
+        );
+    }
+    if with_docker {
+        // A test killed before its clean-up ran leaves its project behind.
+        if let Err(err) = docker::remove_projects(COMPOSE_PROJECTS) {
+            eprintln!("warning: removing leftover compose projects: {err:#}");
+        }
+    }
     if let Err(err) = cluster.stop() {
         eprintln!("warning: stopping the test PostgreSQL: {err:#}");
     }

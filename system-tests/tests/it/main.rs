@@ -1,8 +1,10 @@
 //! The whole system against a real Temporal dev server: both workers with their own
 //! databases, the contract's endpoints, the coordinator run end to end, and Marketing's
-//! campaign launch calling GTM through Nexus.
+//! campaign launch calling GTM through Nexus; and the composed stack in containers
+//! (`compose`).
 
 mod campaign;
+mod compose;
 mod coordinator;
 mod dashboard;
 mod faults;
