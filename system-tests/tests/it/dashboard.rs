@@ -1,5 +1,6 @@
 //! The dashboard in a real headless Chromium: start a run from the form and watch the
-//! nine steps complete live, with the ABM panel showing acme-corp's program.
+//! nine steps complete live, with the ABM panel showing acme-corp's program. And a
+//! finished run served with no gtm-worker running, read from its history.
 //!
 //! With `UPDATE_SCREENSHOTS=1`, the screenshots are written to `docs/screenshots/`
 //! (for the README); otherwise to a temporary folder.
@@ -10,8 +11,10 @@ use std::time::{Duration, Instant};
 use devkit::browser::ChromeDriver;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
+use shared_contracts::steps::STEPS;
 
-use crate::system::System;
+use crate::observability::http_get;
+use crate::system::{self, System};
 
 /// Polls `probe` until it returns `Some`, for at most `limit`.
 async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut probe: F) -> T
@@ -107,15 +110,15 @@ async fn a_run_started_from_the_form_completes_live_in_the_browser() {
                     .then_some(url)
             })
             .await;
-            let completed = eventually(Duration::from_secs(60), "nine completed steps", || async {
+            let completed = eventually(Duration::from_secs(60), "every step completed", || async {
                 let steps = browser
                     .find_all(Locator::Css("li.step[data-status=completed]"))
                     .await
                     .ok()?;
-                (steps.len() == 9).then_some(steps.len())
+                (steps.len() == STEPS.len()).then_some(steps.len())
             })
             .await;
-            assert_eq!(completed, 9);
+            assert_eq!(completed, STEPS.len());
             // The page updated in place: still the same URL, no reload needed.
             assert_eq!(browser.current_url().await.unwrap(), url);
 
@@ -216,7 +219,7 @@ async fn a_run_started_from_the_form_completes_live_in_the_browser() {
             // A phone-sized window still shows the whole timeline.
             browser.set_window_size(390, 844).await.unwrap();
             browser.goto(url.as_str()).await.unwrap();
-            assert_eq!(texts(&browser, "li.step").await.len(), 9);
+            assert_eq!(texts(&browser, "li.step").await.len(), STEPS.len());
             std::fs::write(
                 dir.join("run-phone.png"),
                 browser.screenshot().await.unwrap(),
@@ -225,4 +228,82 @@ async fn a_run_started_from_the_form_completes_live_in_the_browser() {
             browser.close().await.unwrap();
         })
         .await;
+}
+
+#[tokio::test]
+async fn a_completed_run_is_shown_with_no_gtm_worker_running() {
+    let system = System::start().await;
+    let web = system.start_web().await;
+    let workflow_id = system
+        .with_gtm_worker(system.gtm_config(), async {
+            let run = system
+                .start_coordinator(serde_json::json!({"accountId": "acme-corp"}))
+                .await;
+            system::result(&run).await.unwrap();
+            run.info().workflow_id.clone()
+        })
+        .await;
+    // The worker has stopped: nothing can answer a query or replay the run.
+
+    let (status, body) = http_get(web.address(), &format!("/api/runs/{workflow_id}")).await;
+    assert_eq!(status, 200, "{body}");
+    let run: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(run["workflowId"], workflow_id.as_str());
+    assert!(!run["runId"].as_str().unwrap().is_empty());
+    assert_eq!(run["accountId"], "acme-corp");
+    assert_eq!(run["status"], "completed");
+    assert_eq!(run["failure"], serde_json::Value::Null);
+    let steps = run["steps"].as_array().unwrap();
+    let ids: Vec<&str> = steps.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let catalogue: Vec<&str> = shared_contracts::steps::STEPS
+        .iter()
+        .map(|s| s.id())
+        .collect();
+    assert_eq!(ids, catalogue);
+    for step in steps {
+        assert_eq!(step["status"], "completed", "{step}");
+        let started = step["startedAt"].as_str().unwrap();
+        let completed = step["completedAt"].as_str().unwrap();
+        assert!(started <= completed, "{step}");
+    }
+    assert_eq!(steps[0]["title"], "Load account");
+    assert_eq!(steps[0]["summary"], "Acme Corp");
+    assert_eq!(
+        steps[7]["summary"],
+        "Enterprise Expansion Q1 · active · 3 touches remaining"
+    );
+    assert_eq!(run["abm"]["inABMProgram"], true);
+    assert_eq!(run["abm"]["programName"], "Enterprise Expansion Q1");
+    assert_eq!(run["abm"]["touchesRemaining"], 3);
+    assert_eq!(run["brief"]["accountId"], "acme-corp");
+    let recommendation = run["brief"]["recommendation"].as_str().unwrap();
+    assert!(
+        recommendation.contains("3 touches remaining"),
+        "{recommendation}"
+    );
+
+    let (status, html) = http_get(web.address(), &format!("/runs/{workflow_id}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(r#"id="run-status">Completed<"#), "{html}");
+    assert_eq!(
+        html.matches(r#"<li class="step completed""#).count(),
+        9,
+        "{html}"
+    );
+    assert!(!html.contains(r#"class="note""#), "{html}");
+    assert!(html.contains(r#"data-kind="in_program""#), "{html}");
+    assert!(
+        html.contains(r#"class="program">Enterprise Expansion Q1<"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"class="touches">3<"#), "{html}");
+    let shown_recommendation = html
+        .split_once(r#"class="recommendation">"#)
+        .and_then(|(_, rest)| rest.split_once("</p>"))
+        .map(|(text, _)| text)
+        .unwrap_or_default();
+    assert!(
+        shown_recommendation.contains("3 touches remaining"),
+        "{html}"
+    );
 }

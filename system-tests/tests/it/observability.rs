@@ -165,7 +165,7 @@ async fn http(address: &str, request: String) -> (u16, String) {
     (status, body.to_owned())
 }
 
-async fn http_get(address: &str, path: &str) -> (u16, String) {
+pub async fn http_get(address: &str, path: &str) -> (u16, String) {
     http(
         address,
         format!("GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n"),
