@@ -1,6 +1,8 @@
 //! The GTM worker: namespace `gtm`, task queue `gtm-coordinator`.
 //!
-//! - [`workflows`]: the nine-step `DrewCoordinator`.
+//! - [`workflows`]: the nine-step `DrewCoordinator`, one line a step.
+//! - [`step_runner`]: what every step does besides its work: progress, summaries,
+//!   telemetry, search attributes.
 //! - [`activities`]: steps 1-7 and 9, over the GTM database ([`store`]).
 //! - [`nexus`]: the `gtm.coordinator.v1` Nexus service: `runCoordinator` starts a
 //!   coordinator for another namespace (Marketing's campaign launches) and completes
@@ -20,6 +22,7 @@ mod config;
 pub mod nexus;
 pub mod recommendations;
 pub mod scoring;
+pub mod step_runner;
 pub mod store;
 pub mod telemetry;
 pub mod workflows;

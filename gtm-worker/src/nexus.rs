@@ -9,7 +9,7 @@
 use nexus_handler::{HandlerError, NexusServices, OperationContext, WorkflowStart};
 use shared_contracts::AccountId;
 use shared_contracts::coordinator::{CoordinatorInput, REQUESTED_BY_MAX_LEN};
-use shared_contracts::names::workflow_types;
+use shared_contracts::names::{search_attributes, workflow_types};
 use shared_contracts::operation::RUN_COORDINATOR;
 
 /// The operations this worker serves, starting coordinators on `task_queue`.
@@ -37,12 +37,15 @@ pub fn coordinator_start(
         input.requested_by = Some(origin.chars().take(REQUESTED_BY_MAX_LEN).collect());
     }
     input.validate().map_err(HandlerError::bad_request)?;
-    WorkflowStart::new(
+    // `AccountId` is set at start, as the dashboard does: the run is listed by account
+    // from its first event, and the workflow has no search attribute left to upsert.
+    Ok(WorkflowStart::new(
         workflow_types::DREW_COORDINATOR,
         coordinator_workflow_id(&input.account_id, &context.request_id),
         task_queue,
         &input,
-    )
+    )?
+    .keyword(search_attributes::ACCOUNT_ID, input.account_id.as_str()))
 }
 
 /// `drew-{accountId}-nexus-{request id}`: readable in the Web UI, one run per
@@ -92,6 +95,10 @@ mod tests {
         assert_eq!(start.workflow_type, "DrewCoordinator");
         assert_eq!(start.workflow_id, "drew-acme-corp-nexus-7f0c");
         assert_eq!(start.task_queue, "gtm-coordinator");
+        assert_eq!(
+            start.search_attributes,
+            [("AccountId".to_owned(), "acme-corp".to_owned())]
+        );
         assert_eq!(
             start.input,
             serde_json::json!({"accountId": "acme-corp", "requestedBy": "nexus:marketing"})

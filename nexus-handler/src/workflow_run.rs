@@ -18,7 +18,8 @@ use temporalio_client::grpc::WorkflowService;
 use temporalio_client::tonic::{Code, IntoRequest, Status};
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::common::v1::{
-    Callback, Link as CommonLink, Payloads, WorkflowExecution, WorkflowType, callback,
+    Callback, Link as CommonLink, Payloads, SearchAttributes, WorkflowExecution, WorkflowType,
+    callback,
 };
 use temporalio_common::protos::temporal::api::nexus::v1::{Link, workflow_event_link_from_nexus};
 use temporalio_common::protos::temporal::api::taskqueue::v1::TaskQueue;
@@ -48,6 +49,9 @@ pub struct WorkflowStart {
     pub task_queue: String,
     /// The workflow's input, sent as `json/plain`.
     pub input: serde_json::Value,
+    /// Keyword search attributes set at start (name → value), so the run is listed
+    /// by them from its first event, before a worker has picked it up.
+    pub search_attributes: Vec<(String, String)>,
 }
 
 impl WorkflowStart {
@@ -65,7 +69,15 @@ impl WorkflowStart {
             input: serde_json::to_value(input).map_err(|err| {
                 HandlerError::permanent_internal(format!("encoding the workflow input: {err}"))
             })?,
+            search_attributes: Vec::new(),
         })
+    }
+
+    /// Also sets the Keyword search attribute `name` to `value` at start.
+    #[must_use]
+    pub fn keyword(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.search_attributes.push((name.into(), value.into()));
+        self
     }
 }
 
@@ -101,6 +113,18 @@ impl WorkflowStarter {
             .iter()
             .filter_map(|link| workflow_event_link_from_nexus(link).ok())
             .collect();
+        let search_attributes = start
+            .search_attributes
+            .iter()
+            .map(|(name, value)| {
+                let payload = value.as_json_payload().map_err(|err| {
+                    HandlerError::permanent_internal(format!(
+                        "encoding the search attribute {name}: {err}"
+                    ))
+                })?;
+                Ok((name.clone(), payload))
+            })
+            .collect::<Result<HashMap<_, _>, HandlerError>>()?;
         let mut callback_header: HashMap<String, String> = context.callback_headers.clone();
         callback_header.insert(OPERATION_TOKEN_HEADER.to_owned(), token.clone());
         let request = StartWorkflowExecutionRequest {
@@ -126,6 +150,9 @@ impl WorkflowStarter {
                 links: caller_links.clone(),
             }],
             links: caller_links,
+            search_attributes: (!search_attributes.is_empty()).then_some(SearchAttributes {
+                indexed_fields: search_attributes,
+            }),
             // The run continues this handler's trace (and so the caller's).
             header: service_kit::trace::tracer_data_header(),
             ..Default::default()

@@ -299,9 +299,9 @@ mod tests {
     }
 
     #[test]
-    fn progress_starts_with_nine_pending_steps() {
+    fn progress_starts_with_every_step_pending() {
         let progress = initial_progress();
-        assert_eq!(progress.len(), 9);
+        assert_eq!(progress.len(), STEPS.len());
         assert!(progress.iter().all(|s| s.status == StepStatus::Pending));
         let json = serde_json::to_value(&progress[0]).unwrap();
         assert_eq!(

@@ -1,81 +1,70 @@
-//! The catalogue of the Drew Coordinator's nine steps: ids, titles and order.
+//! The catalogue of the Drew Coordinator's nine steps: ids, titles and order, in one
+//! table ([`step_catalogue!`]).
 //!
-//! The workflow, the `progress` query, the dashboard's timeline and the
-//! `CoordinatorStep` search attribute all read from here.
+//! The workflow, the `progress` query, the dashboard's timeline, the tests and the
+//! `CoordinatorStep` search attribute all read from here; none of them repeats the
+//! list or its length.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// One of the coordinator's nine steps, in run order.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum StepId {
-    /// 1. Read the account from the GTM database.
-    LoadAccount,
-    /// 2. Firmographic enrichment.
-    EnrichFirmographics,
-    /// 3. Ideal-customer-profile fit score.
-    ScoreFit,
-    /// 4. Intent signals over a time window.
-    GatherIntent,
-    /// 5. Buying-committee coverage by role.
-    MapBuyingCommittee,
-    /// 6. Open-pipeline summary.
-    ReviewPipeline,
-    /// 7. Next-best actions from rules.
-    PlanNextActions,
-    /// 8. Nexus call to `marketing.abm.v1/checkAbmProgram`.
-    MarketingAbmCheck,
-    /// 9. The coordinator brief.
-    ComposeBrief,
+/// Declares the catalogue from one table: the `StepId` enum, `STEPS` in run order,
+/// and each step's wire id and title. A row is `Variant = ("wire_id", "Title")`
+/// under its doc comment.
+macro_rules! step_catalogue {
+    ($($(#[doc = $doc:literal])* $variant:ident = ($id:literal, $title:literal),)+) => {
+        /// One of the coordinator's steps, in run order.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+            JsonSchema,
+        )]
+        pub enum StepId {
+            $($(#[doc = $doc])* #[serde(rename = $id)] $variant,)+
+        }
+
+        /// All the steps, in the order a run goes through them.
+        pub const STEPS: [StepId; [$(StepId::$variant),+].len()] = [$(StepId::$variant),+];
+
+        impl StepId {
+            /// The step's id as on the wire (`load_account`, ...).
+            pub const fn id(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $id,)+
+                }
+            }
+
+            /// The step's title as users read it.
+            pub const fn title(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $title,)+
+                }
+            }
+        }
+    };
 }
 
-/// All nine steps, in the order a run goes through them.
-pub const STEPS: [StepId; 9] = [
-    StepId::LoadAccount,
-    StepId::EnrichFirmographics,
-    StepId::ScoreFit,
-    StepId::GatherIntent,
-    StepId::MapBuyingCommittee,
-    StepId::ReviewPipeline,
-    StepId::PlanNextActions,
-    StepId::MarketingAbmCheck,
-    StepId::ComposeBrief,
-];
+step_catalogue! {
+    /// 1. Read the account from the GTM database.
+    LoadAccount = ("load_account", "Load account"),
+    /// 2. Firmographic enrichment.
+    EnrichFirmographics = ("enrich_firmographics", "Enrich firmographics"),
+    /// 3. Ideal-customer-profile fit score.
+    ScoreFit = ("score_fit", "Score ICP fit"),
+    /// 4. Intent signals over a time window.
+    GatherIntent = ("gather_intent", "Gather intent signals"),
+    /// 5. Buying-committee coverage by role.
+    MapBuyingCommittee = ("map_buying_committee", "Map buying committee"),
+    /// 6. Open-pipeline summary.
+    ReviewPipeline = ("review_pipeline", "Review open pipeline"),
+    /// 7. Next-best actions from rules.
+    PlanNextActions = ("plan_next_actions", "Plan next actions"),
+    /// 8. Nexus call to `marketing.abm.v1/checkAbmProgram`.
+    MarketingAbmCheck = ("marketing_abm_check", "Marketing ABM check"),
+    /// 9. The coordinator brief.
+    ComposeBrief = ("compose_brief", "Compose coordinator brief"),
+}
 
 impl StepId {
-    /// The step's id as on the wire (`load_account`, ...).
-    pub const fn id(self) -> &'static str {
-        match self {
-            Self::LoadAccount => "load_account",
-            Self::EnrichFirmographics => "enrich_firmographics",
-            Self::ScoreFit => "score_fit",
-            Self::GatherIntent => "gather_intent",
-            Self::MapBuyingCommittee => "map_buying_committee",
-            Self::ReviewPipeline => "review_pipeline",
-            Self::PlanNextActions => "plan_next_actions",
-            Self::MarketingAbmCheck => "marketing_abm_check",
-            Self::ComposeBrief => "compose_brief",
-        }
-    }
-
-    /// The step's title as users read it.
-    pub const fn title(self) -> &'static str {
-        match self {
-            Self::LoadAccount => "Load account",
-            Self::EnrichFirmographics => "Enrich firmographics",
-            Self::ScoreFit => "Score ICP fit",
-            Self::GatherIntent => "Gather intent signals",
-            Self::MapBuyingCommittee => "Map buying committee",
-            Self::ReviewPipeline => "Review open pipeline",
-            Self::PlanNextActions => "Plan next actions",
-            Self::MarketingAbmCheck => "Marketing ABM check",
-            Self::ComposeBrief => "Compose coordinator brief",
-        }
-    }
-
     /// The step's 1-based position in a run.
     pub fn number(self) -> usize {
         STEPS

@@ -387,11 +387,15 @@ pub fn record_launch_history(name: &str, events: &[HistoryEvent]) {
     record_history_for("marketing-worker", name, events);
 }
 
+/// Histories are a corpus that only grows: a recording is added as `{name}.json`, or
+/// `{name}-2.json`, `-3`, ... when that name is taken, and skipped when a history with
+/// the same sequence of event types is already there (re-recording unchanged code adds
+/// nothing). Old files are never overwritten: they must keep replaying.
 fn record_history_for(worker_crate: &str, name: &str, events: &[HistoryEvent]) {
     if std::env::var_os("RECORD_HISTORIES").is_none() {
         return;
     }
-    let path: PathBuf = [
+    let folder: PathBuf = [
         env!("CARGO_MANIFEST_DIR"),
         "..",
         worker_crate,
@@ -399,16 +403,33 @@ fn record_history_for(worker_crate: &str, name: &str, events: &[HistoryEvent]) {
         "histories",
     ]
     .iter()
-    .collect::<PathBuf>()
-    .join(format!("{name}.json"));
+    .collect();
+    std::fs::create_dir_all(&folder).unwrap();
+    let shape = |events: &[HistoryEvent]| -> Vec<i32> {
+        events.iter().map(|event| event.event_type).collect()
+    };
+    let mut candidates = (1..).map(|n| match n {
+        1 => folder.join(format!("{name}.json")),
+        n => folder.join(format!("{name}-{n}.json")),
+    });
+    let path = loop {
+        let path = candidates.next().unwrap();
+        match std::fs::read(&path) {
+            Err(_) => break path,
+            Ok(bytes) => {
+                let recorded: History = serde_json::from_slice(&bytes).unwrap();
+                if shape(&recorded.events) == shape(events) {
+                    eprintln!("{} already has this shape: not recorded", path.display());
+                    return;
+                }
+            }
+        }
+    };
     let history = History {
         events: events.to_vec(),
     };
     let mut json = serde_json::to_string_pretty(&history).unwrap();
     json.push('\n');
-    if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder).unwrap();
-    }
     std::fs::write(&path, json).unwrap();
     eprintln!("recorded {}", path.display());
 }

@@ -1,0 +1,375 @@
+//! The coordinator's step runner: everything a step does besides its business logic,
+//! written once.
+//!
+//! A step is one line in [`crate::workflows`]:
+//!
+//! ```ignore
+//! let fit = steps.activity(StepId::ScoreFit, CoordinatorActivities::score_fit, firmographics).await?;
+//! ```
+//!
+//! and [`StepRunner`] does the rest around it:
+//!
+//! - **progress**: marks the step running, then completed with its summary, or failed
+//!   (or canceled) with the reason and every later step skipped. The `progress` query
+//!   answers from this record ([`StepRecord`]);
+//! - **summaries**: a step's output type says how it reads in `progress`, by
+//!   implementing [`StepSummary`] (beside its activity);
+//! - **telemetry**: a span and a duration per step and per run, reported only when
+//!   the workflow runs live, never on replay ([`crate::telemetry`]);
+//! - **search attributes**: `AccountId` when the starter did not set it, and
+//!   `CoordinatorStep` once, when the run ends (see [`COORDINATOR_STEP_AT_END`]).
+//!
+//! Everything here is workflow code: deterministic, with workflow time only.
+
+use std::future::Future;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use nexus_handler::innermost_failure;
+use service_kit::trace::RunTrace;
+use shared_contracts::AccountId;
+use shared_contracts::coordinator::{StepProgress, StepStatus, initial_progress};
+use shared_contracts::names::search_attributes;
+use shared_contracts::steps::{STEPS, StepId};
+use temporalio_common::search_attributes::SearchAttributeKey;
+use temporalio_common::{ActivityDefinition, RetryPolicy};
+use temporalio_sdk::{
+    ActivityExecutionError, ActivityOptions, ApplicationFailure, WorkflowContext, WorkflowResult,
+    WorkflowTermination,
+};
+
+use crate::activities::ACCOUNT_NOT_FOUND;
+use crate::telemetry::{CoordinatorTelemetry, Outcome};
+
+/// The patch that moved `CoordinatorStep` from every step to the end of the run, and
+/// made the `AccountId` upsert conditional on the starter not having set it.
+///
+/// Histories recorded before it (no marker) replay the old way: one upsert per step.
+/// Once no such run can be in flight or replayed any more, the old branch can go
+/// (first through `ctx.deprecate_patch`, as Temporal's versioning guide describes).
+pub const COORDINATOR_STEP_AT_END: &str = "coordinator-step-at-end";
+
+/// `AccountId` (Keyword): the run's account.
+const ACCOUNT_ID: SearchAttributeKey<String> =
+    SearchAttributeKey::keyword(search_attributes::ACCOUNT_ID);
+/// `CoordinatorStep` (Keyword): the step a run ended at; `done` once the brief is stored.
+const COORDINATOR_STEP: SearchAttributeKey<String> =
+    SearchAttributeKey::keyword(search_attributes::COORDINATOR_STEP);
+
+/// The `CoordinatorStep` value of a run that finished all its steps.
+pub const STEP_DONE: &str = "done";
+
+/// How a step's result reads in `progress` (one line, for people).
+pub trait StepSummary {
+    /// The summary of a completed step, e.g. `Fit 82/100 (tier A)`.
+    fn summary(&self) -> String;
+}
+
+/// Why a step's work did not produce a result.
+#[derive(Debug)]
+pub enum StepError {
+    /// It failed: the run fails non-retryably with this message.
+    Failed(String),
+    /// The run was canceled while the step ran.
+    Canceled,
+}
+
+impl From<ActivityExecutionError> for StepError {
+    fn from(err: ActivityExecutionError) -> Self {
+        match err {
+            ActivityExecutionError::Cancelled(_) => Self::Canceled,
+            err => Self::Failed(activity_message(&err)),
+        }
+    }
+}
+
+/// A run's steps as they went: what the `progress` query answers, plus what telemetry
+/// needs. A workflow keeps one in its state and exposes it through [`HasSteps`].
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    progress: Vec<StepProgress>,
+    trace: Option<RunTrace>,
+    started_at: Option<DateTime<Utc>>,
+    telemetry: CoordinatorTelemetry,
+}
+
+impl StepRecord {
+    /// Every catalogue step pending; reports to `telemetry`.
+    pub fn new(telemetry: CoordinatorTelemetry) -> Self {
+        Self {
+            progress: initial_progress(),
+            trace: None,
+            started_at: None,
+            telemetry,
+        }
+    }
+
+    /// The steps with status, times and summary, in catalogue order.
+    pub fn progress(&self) -> &[StepProgress] {
+        &self.progress
+    }
+
+    /// The run's trace, once the run has started.
+    pub fn trace(&self) -> Option<&RunTrace> {
+        self.trace.as_ref()
+    }
+
+    fn step_mut(&mut self, step: StepId) -> Option<&mut StepProgress> {
+        self.progress.iter_mut().find(|p| p.id == step)
+    }
+}
+
+/// A workflow whose state holds a [`StepRecord`].
+pub trait HasSteps {
+    /// The record.
+    fn steps(&self) -> &StepRecord;
+    /// The record, to update.
+    fn steps_mut(&mut self) -> &mut StepRecord;
+}
+
+/// Runs a workflow's steps; see the module docs.
+pub struct StepRunner<'a, W: HasSteps> {
+    ctx: &'a WorkflowContext<W>,
+    /// Runs recorded before [`COORDINATOR_STEP_AT_END`]: `CoordinatorStep` at each step.
+    step_attribute_each_step: bool,
+}
+
+impl<'a, W: HasSteps> StepRunner<'a, W> {
+    /// Starts the run's record: its trace, its start time, and the versioning decision
+    /// of [`COORDINATOR_STEP_AT_END`] (taken before the first command).
+    pub fn start(ctx: &'a WorkflowContext<W>) -> Self {
+        let step_attribute_each_step = !ctx.patched(COORDINATOR_STEP_AT_END);
+        let trace = RunTrace::of_run(&ctx.info().raw().headers, ctx.run_id());
+        let started_at = now(ctx);
+        ctx.state_mut(|s| {
+            let record = s.steps_mut();
+            record.trace = Some(trace);
+            record.started_at = Some(started_at);
+        });
+        Self {
+            ctx,
+            step_attribute_each_step,
+        }
+    }
+
+    /// When the run started (workflow time).
+    pub fn started_at(&self) -> DateTime<Utc> {
+        self.ctx
+            .state(|s| s.steps().started_at)
+            .unwrap_or_else(|| now(self.ctx))
+    }
+
+    /// The current workflow time.
+    pub fn now(&self) -> DateTime<Utc> {
+        now(self.ctx)
+    }
+
+    /// Makes the run findable by account: sets `AccountId`, unless the starter already
+    /// set it to `account` (the dashboard and `runCoordinator` do).
+    pub fn set_account(&self, account: &AccountId) {
+        let set_at_start = self.ctx.search_attributes().get(&ACCOUNT_ID);
+        if self.step_attribute_each_step || set_at_start.as_deref() != Some(account.as_str()) {
+            self.ctx
+                .upsert_search_attributes([ACCOUNT_ID.value_set(account.to_string())]);
+        }
+    }
+
+    /// Fails the run at `step` before any work: for an input that cannot be used.
+    pub fn reject(&self, step: StepId, message: &str) -> WorkflowTermination {
+        self.begin(step);
+        self.fail(step, message)
+    }
+
+    /// Runs `step` as `activity(input)` with the coordinator's activity options.
+    pub async fn activity<A>(
+        &self,
+        step: StepId,
+        activity: A,
+        input: impl Into<A::Input>,
+    ) -> WorkflowResult<A::Output>
+    where
+        A: ActivityDefinition,
+        A::Output: StepSummary + temporalio_common::data_converters::TemporalDeserializable,
+    {
+        self.run(step, || async {
+            self.ctx
+                .execute_activity(activity, input, activity_options())
+                .await
+                .map_err(StepError::from)
+        })
+        .await
+    }
+
+    /// Runs `step` as `work`: marks it running, then records how it ended. `work` is
+    /// called after the step is marked, so any command it issues comes after.
+    pub async fn run<T, F>(&self, step: StepId, work: impl FnOnce() -> F) -> WorkflowResult<T>
+    where
+        T: StepSummary,
+        F: Future<Output = Result<T, StepError>>,
+    {
+        self.begin(step);
+        match work().await {
+            Ok(value) => {
+                self.complete(step, value.summary());
+                Ok(value)
+            }
+            Err(StepError::Canceled) => {
+                self.mark_failed(step, Outcome::Canceled, "canceled");
+                self.end_run(step.id(), Outcome::Canceled, Some("canceled"));
+                Err(WorkflowTermination::cancelled())
+            }
+            Err(StepError::Failed(message)) => Err(self.fail(step, &message)),
+        }
+    }
+
+    /// Ends a run whose steps all completed.
+    pub fn finish(&self) {
+        self.end_run(STEP_DONE, Outcome::Completed, None);
+    }
+
+    fn begin(&self, step: StepId) {
+        let at = now(self.ctx);
+        self.update(step, |p| {
+            p.status = StepStatus::Running;
+            p.started_at = Some(at);
+        });
+        if self.step_attribute_each_step {
+            self.ctx
+                .upsert_search_attributes([COORDINATOR_STEP.value_set(step.id().to_owned())]);
+        }
+    }
+
+    fn complete(&self, step: StepId, summary: String) {
+        let at = now(self.ctx);
+        self.update(step, |p| {
+            p.status = StepStatus::Completed;
+            p.completed_at = Some(at);
+            p.summary = Some(summary);
+        });
+        self.report_step(step, Outcome::Completed, None);
+    }
+
+    /// Marks `step` failed and the later steps skipped; the run fails non-retryably.
+    fn fail(&self, step: StepId, message: &str) -> WorkflowTermination {
+        self.mark_failed(step, Outcome::Failed, message);
+        let message = format!("step {} ({}) failed: {message}", step.number(), step.id());
+        self.end_run(step.id(), Outcome::Failed, Some(&message));
+        ApplicationFailure::non_retryable(message).into()
+    }
+
+    /// Ends `step` as `outcome` (failed or canceled) with `message`; later steps are
+    /// skipped.
+    fn mark_failed(&self, step: StepId, outcome: Outcome, message: &str) {
+        let at = now(self.ctx);
+        self.update(step, |p| {
+            p.status = StepStatus::Failed;
+            p.completed_at = Some(at);
+            p.summary = Some(message.to_owned());
+        });
+        for later in STEPS.iter().filter(|s| s.number() > step.number()) {
+            self.update(*later, |p| p.status = StepStatus::Skipped);
+        }
+        self.report_step(step, outcome, Some(message));
+    }
+
+    /// Publishes where the run ended (`CoordinatorStep`) and reports the run.
+    fn end_run(&self, ended_at: &str, outcome: Outcome, message: Option<&str>) {
+        let publish = if self.step_attribute_each_step {
+            // The old runs wrote `done` only; a failed step was already published.
+            outcome == Outcome::Completed
+        } else {
+            true
+        };
+        if publish {
+            self.ctx
+                .upsert_search_attributes([COORDINATOR_STEP.value_set(ended_at.to_owned())]);
+        }
+        self.report_run(outcome, message);
+    }
+
+    fn update(&self, step: StepId, update: impl FnOnce(&mut StepProgress)) {
+        self.ctx.state_mut(|s| {
+            if let Some(progress) = s.steps_mut().step_mut(step) {
+                update(progress);
+            }
+        });
+    }
+
+    /// Reports a finished step's span and duration, when it finished live.
+    fn report_step(&self, step: StepId, outcome: Outcome, message: Option<&str>) {
+        if self.ctx.is_replaying() {
+            return;
+        }
+        let (started, telemetry, trace) = self.ctx.state(|s| {
+            let record = s.steps();
+            let started = record
+                .progress
+                .iter()
+                .find(|p| p.id == step)
+                .and_then(|p| p.started_at);
+            (started, record.telemetry.clone(), record.trace.clone())
+        });
+        if let Some(trace) = trace {
+            let end = now(self.ctx);
+            telemetry.step(
+                &trace,
+                step,
+                (started.unwrap_or(end), end),
+                outcome,
+                message,
+            );
+        }
+    }
+
+    /// Reports the run's span and outcome, when it ended live.
+    fn report_run(&self, outcome: Outcome, message: Option<&str>) {
+        if self.ctx.is_replaying() {
+            return;
+        }
+        let (telemetry, trace, started) = self.ctx.state(|s| {
+            let record = s.steps();
+            (
+                record.telemetry.clone(),
+                record.trace.clone(),
+                record.started_at,
+            )
+        });
+        if let Some(trace) = trace {
+            let end = now(self.ctx);
+            telemetry.run(
+                &trace,
+                self.ctx.workflow_id(),
+                (started.unwrap_or(end), end),
+                outcome,
+                message,
+            );
+        }
+    }
+}
+
+/// Activities retry with backoff, five attempts at most: nothing retries forever.
+pub fn activity_options() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(15))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(500))
+                .backoff_coefficient(2.0)
+                .maximum_interval(Duration::from_secs(10))
+                .maximum_attempts(5)
+                .non_retryable_error_types([ACCOUNT_NOT_FOUND, "InvalidAccountId"])
+                .build(),
+        )
+        .build()
+}
+
+/// The activity's own message (the innermost cause), not the wrapper's.
+pub fn activity_message(err: &ActivityExecutionError) -> String {
+    err.failure().map_or_else(
+        || err.to_string(),
+        |failure| innermost_failure(failure).message.clone(),
+    )
+}
+
+fn now<W>(ctx: &WorkflowContext<W>) -> DateTime<Utc> {
+    DateTime::<Utc>::from(ctx.workflow_time().unwrap_or(SystemTime::UNIX_EPOCH))
+}
