@@ -50,13 +50,14 @@ pub fn status_label(status: RunStatus) -> &'static str {
     }
 }
 
-/// "Step 4 of 9: Gather intent signals", "Done", or the raw value.
+/// "4/9 Gather intent signals" (out of the catalogue's step count), "Done", or the raw
+/// value.
 pub fn step_label(step: Option<&str>) -> String {
     match step {
         None => "—".to_owned(),
         Some("done") => "Done".to_owned(),
         Some(id) => match StepId::from_id(id) {
-            Some(step) => format!("{}/9 {}", step.number(), step.title()),
+            Some(step) => format!("{}/{} {}", step.number(), STEPS.len(), step.title()),
             None => id.to_owned(),
         },
     }
@@ -380,7 +381,7 @@ mod tests {
         assert_eq!(seconds(3720), "1 h 2 min");
         assert_eq!(
             step_label(Some("gather_intent")),
-            "4/9 Gather intent signals"
+            format!("4/{} Gather intent signals", STEPS.len())
         );
         assert_eq!(step_label(Some("done")), "Done");
         assert_eq!(step_label(None), "—");

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use devkit::dev_server::DevServer;
+use shared_contracts::steps::STEPS;
 
 use crate::app::{TestApp, assert_status, json, select, text};
 
@@ -59,7 +60,7 @@ async fn runs_are_started_listed_filtered_and_shown() {
     let page = app.get(&format!("/runs/{workflow_id}")).await;
     assert_status(&page, StatusCode::OK);
     let html = text(page).await;
-    assert_eq!(select(&html, "ol.steps li.step").len(), 9);
+    assert_eq!(select(&html, "ol.steps li.step").len(), STEPS.len());
     assert_eq!(select(&html, "#run-status"), ["Running"]);
     assert_eq!(select(&html, ".live-state[data-running=true]").len(), 1);
     // No gtm-worker answers the progress query here: the page says so.
@@ -67,7 +68,7 @@ async fn runs_are_started_listed_filtered_and_shown() {
     assert!(select(&html, ".run-head .links a")[0].contains("Temporal Web UI"));
 
     let fragment = text(app.get(&format!("/runs/{workflow_id}/live")).await).await;
-    assert_eq!(select(&fragment, "li.step").len(), 9);
+    assert_eq!(select(&fragment, "li.step").len(), STEPS.len());
 }
 
 #[tokio::test]
