@@ -360,6 +360,8 @@ async fn the_composed_stack_serves_survives_faults_and_scales() {
     // The dev server restarted with runs in flight: its state volume persists, and
     // every run completes once.
     let ids = stack.start_runs(&accounts(8)).await;
+    let in_flight = stack.running(&ids).await;
+    assert!(in_flight > 0, "every run ended before the restart");
     stack.compose_ok(&["restart", "temporal"]);
     stack.completed(&ids).await;
     stack.assert_briefed_once(&ids).await;
