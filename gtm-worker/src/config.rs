@@ -30,10 +30,6 @@ pub struct Config {
     pub allow_unidentified_callers: bool,
     /// Nexus handlers running at once (`GTM_MAX_CONCURRENT_NEXUS_TASKS`, default 32).
     pub max_concurrent_nexus_tasks: usize,
-    /// Benchmark baseline only (`GTM_ABM_BASELINE_TASK_QUEUE`, unset by default): step 8
-    /// becomes an activity on this `gtm` task queue instead of a Nexus call. See
-    /// [`crate::workflows::CoordinatorSettings::abm_baseline_task_queue`].
-    pub abm_baseline_task_queue: Option<String>,
     /// Where `/metrics` is served (`GTM_METRICS_BIND`, default `127.0.0.1:9101`;
     /// `off` for none).
     pub metrics_bind: Option<SocketAddr>,
@@ -62,7 +58,6 @@ impl Config {
                 32,
                 "a positive number",
             )?,
-            abm_baseline_task_queue: env::var_opt("GTM_ABM_BASELINE_TASK_QUEUE"),
             metrics_bind: metrics_bind("GTM_METRICS_BIND", "127.0.0.1:9101")?,
         })
     }
@@ -78,7 +73,6 @@ impl Config {
             allowed_caller_namespaces: vec![namespaces::MARKETING.to_owned()],
             allow_unidentified_callers: false,
             max_concurrent_nexus_tasks: 32,
-            abm_baseline_task_queue: None,
             metrics_bind: None,
         })
     }

@@ -136,12 +136,7 @@ pub async fn run(
 impl Config {
     /// Settings passed to every coordinator run.
     fn coordinator_settings(&self, telemetry: CoordinatorTelemetry) -> CoordinatorSettings {
-        CoordinatorSettings {
-            marketing_endpoint: self.marketing_endpoint.clone(),
-            abm_timeout: self.abm_timeout,
-            abm_baseline_task_queue: self.abm_baseline_task_queue.clone(),
-            telemetry,
-        }
+        CoordinatorSettings::new(self.marketing_endpoint.clone(), self.abm_timeout, telemetry)
     }
 
     /// The Nexus worker shares the SDK worker's namespace, task queue (the

@@ -7,9 +7,11 @@
 //! The steps, their ids, titles and order, are the catalogue in
 //! `shared_contracts::steps`.
 //!
-//! Steps 1-7 and 9 are activities ([`crate::activities`]); step 8 is a Nexus call to
-//! Marketing's `marketing.abm.v1/checkAbmProgram` through the `marketing-abm`
-//! endpoint.
+//! Steps 1-7 and 9 are activities ([`crate::activities`]); step 8 asks Marketing
+//! through its [`AbmCheck`]: a Nexus call to `marketing.abm.v1/checkAbmProgram`
+//! through the `marketing-abm` endpoint ([`NexusAbmCheck`]). The check is a value in
+//! the settings so that a different transport can be measured against it with the
+//! same workflow (`cargo xtask bench` does).
 //!
 //! Failure rules:
 //! - a malformed input or an unknown account fails the run at step 1, non-retryably,
@@ -26,24 +28,24 @@
 // The SDK macros add undocumented marker consts (`DrewCoordinator::run`, ...).
 #![allow(missing_docs)]
 
+use std::fmt::Debug;
+use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::LocalBoxFuture;
 use nexus_handler::{ContractBreach, NexusCall, NexusCallError};
 use shared_contracts::abm::AbmCheckRequest;
 use shared_contracts::codec;
 use shared_contracts::coordinator::{AbmOutcome, CoordinatorBrief, CoordinatorInput, StepProgress};
 use shared_contracts::operation::CHECK_ABM_PROGRAM;
 use shared_contracts::steps::StepId;
-use temporalio_common::UntypedActivity;
-use temporalio_common::data_converters::RawValue;
-use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_macros::{workflow, workflow_methods};
-use temporalio_sdk::{ActivityOptions, WorkflowContext, WorkflowContextView, WorkflowResult};
+use temporalio_sdk::{WorkflowContext, WorkflowContextView, WorkflowResult};
 
 use crate::activities::{
     ComposeRequest, CoordinatorActivities as Activities, IntentRequest, PlanRequest,
 };
-use crate::step_runner::{HasSteps, StepRecord, StepRunner, activity_message};
+use crate::step_runner::{HasSteps, StepRecord, StepRunner};
 use crate::telemetry::CoordinatorTelemetry;
 
 pub use crate::step_runner::STEP_DONE;
@@ -51,17 +53,50 @@ pub use crate::step_runner::STEP_DONE;
 /// Worker-level settings the workflow reads (through its factory, not its input).
 #[derive(Debug, Clone)]
 pub struct CoordinatorSettings {
-    /// Nexus endpoint of Marketing's ABM service.
-    pub marketing_endpoint: String,
-    /// Step 8's deadline: after it, ABM status is "unavailable".
-    pub abm_timeout: Duration,
-    /// When set, step 8 asks Marketing through a plain activity on this task queue of
-    /// the `gtm` namespace instead of through Nexus, as a single-namespace design
-    /// would. This is the benchmark's baseline (`cargo xtask bench`), not a production
-    /// setting: it must not change while runs are in flight, or their replays diverge.
-    pub abm_baseline_task_queue: Option<String>,
+    /// How step 8 asks Marketing. It issues commands, so it must not change while
+    /// runs are in flight, or their replays diverge.
+    pub abm_check: Arc<dyn AbmCheck>,
     /// Where runs report their spans and metrics.
     pub telemetry: CoordinatorTelemetry,
+}
+
+impl CoordinatorSettings {
+    /// Step 8 through the Nexus endpoint `marketing_endpoint`, within `abm_timeout`.
+    pub fn new(
+        marketing_endpoint: impl Into<String>,
+        abm_timeout: Duration,
+        telemetry: CoordinatorTelemetry,
+    ) -> Self {
+        Self {
+            abm_check: Arc::new(NexusAbmCheck {
+                endpoint: marketing_endpoint.into(),
+                timeout: abm_timeout,
+            }),
+            telemetry,
+        }
+    }
+}
+
+/// Step 8: asks Marketing whether an account is in an ABM program. Any failure is an
+/// answer too: "unavailable", with the reason; it never fails the run.
+///
+/// This is workflow code: deterministic, its commands issued through `ctx`.
+pub trait AbmCheck: Debug + Send + Sync {
+    /// Marketing's answer for `request`, or why there is none.
+    fn check<'a>(
+        &'a self,
+        ctx: &'a WorkflowContext<DrewCoordinator>,
+        request: AbmCheckRequest,
+    ) -> LocalBoxFuture<'a, AbmOutcome>;
+}
+
+/// Step 8 as shipped: `marketing.abm.v1/checkAbmProgram` through a Nexus endpoint.
+#[derive(Debug, Clone)]
+pub struct NexusAbmCheck {
+    /// Nexus endpoint of Marketing's ABM service.
+    pub endpoint: String,
+    /// The deadline: after it, ABM status is "unavailable".
+    pub timeout: Duration,
 }
 
 /// The Drew Coordinator. Registered with a factory that hands it the worker's
@@ -157,9 +192,13 @@ impl DrewCoordinator {
         let next_actions = steps
             .activity(StepId::PlanNextActions, Activities::plan_next_actions, plan)
             .await?;
+        let abm_check = ctx.state(|s| s.settings.abm_check.clone());
+        let request = AbmCheckRequest {
+            account_id: input.account_id.clone(),
+        };
         let abm = steps
             .run(StepId::MarketingAbmCheck, || async {
-                Ok(check_abm_program(ctx, &input).await)
+                Ok(abm_check.check(ctx, request).await)
             })
             .await?;
         let compose = ComposeRequest {
@@ -197,91 +236,43 @@ fn parse_input(input: &serde_json::Value) -> Result<CoordinatorInput, String> {
     Ok(input)
 }
 
-/// Step 8: asks Marketing; any failure becomes "unavailable" with the reason.
-async fn check_abm_program(
-    ctx: &WorkflowContext<DrewCoordinator>,
-    input: &CoordinatorInput,
-) -> AbmOutcome {
-    let (endpoint, timeout, baseline_queue) = ctx.state(|s| {
-        (
-            s.settings.marketing_endpoint.clone(),
-            s.settings.abm_timeout,
-            s.settings.abm_baseline_task_queue.clone(),
-        )
-    });
-    let request = AbmCheckRequest {
-        account_id: input.account_id.clone(),
-    };
-    if let Some(task_queue) = baseline_queue {
-        return check_abm_program_by_activity(ctx, &request, task_queue, timeout).await;
-    }
-    // Marketing's handler span becomes a child of this step's span.
-    let trace_header = ctx.state(|s| {
-        s.steps
-            .trace()
-            .map(|trace| trace.nexus_header(trace.span_id(StepId::MarketingAbmCheck.id())))
-            .unwrap_or_default()
-    });
-    let answer = NexusCall::new(endpoint, CHECK_ABM_PROGRAM, timeout)
-        .header(trace_header)
-        .call(ctx, &request)
-        .await;
-    match answer {
-        Ok(answer) => AbmOutcome::Available(answer),
-        Err(NexusCallError::TimedOut { .. }) => did_not_answer(timeout),
-        Err(NexusCallError::ContractBroken(ContractBreach::Input(err))) => {
-            AbmOutcome::unavailable(format!("could not encode the request: {err}"))
-        }
-        Err(NexusCallError::ContractBroken(ContractBreach::Output(err))) => {
-            AbmOutcome::unavailable(format!("Marketing's answer broke the contract: {err}"))
-        }
-        Err(err @ (NexusCallError::Failed(_) | NexusCallError::Canceled { .. })) => {
-            AbmOutcome::unavailable(format!("Marketing failed: {}", err.message()))
-        }
-    }
-}
-
-/// The benchmark's baseline for step 8: the same question as a plain activity in this
-/// namespace, served by Marketing's code on `task_queue`, under the same deadline.
-async fn check_abm_program_by_activity(
-    ctx: &WorkflowContext<DrewCoordinator>,
-    request: &AbmCheckRequest,
-    task_queue: String,
-    timeout: Duration,
-) -> AbmOutcome {
-    let payload = match request.as_json_payload() {
-        Ok(payload) => payload,
-        Err(err) => return AbmOutcome::unavailable(format!("could not encode the request: {err}")),
-    };
-    let options = ActivityOptions::with_schedule_to_close_timeout(timeout)
-        .task_queue(task_queue)
-        .build();
-    let result = ctx
-        .execute_activity(
-            UntypedActivity::new(CHECK_ABM_PROGRAM.name),
-            RawValue::new(vec![payload]),
-            options,
-        )
-        .await;
-    match result {
-        Ok(answer) => match answer.payloads.first() {
-            Some(payload) => match CHECK_ABM_PROGRAM.decode_output(&payload.data) {
+impl AbmCheck for NexusAbmCheck {
+    fn check<'a>(
+        &'a self,
+        ctx: &'a WorkflowContext<DrewCoordinator>,
+        request: AbmCheckRequest,
+    ) -> LocalBoxFuture<'a, AbmOutcome> {
+        Box::pin(async move {
+            // Marketing's handler span becomes a child of this step's span.
+            let trace_header = ctx.state(|s| {
+                s.steps()
+                    .trace()
+                    .map(|trace| trace.nexus_header(trace.span_id(StepId::MarketingAbmCheck.id())))
+                    .unwrap_or_default()
+            });
+            let answer = NexusCall::new(self.endpoint.clone(), CHECK_ABM_PROGRAM, self.timeout)
+                .header(trace_header)
+                .call(ctx, &request)
+                .await;
+            match answer {
                 Ok(answer) => AbmOutcome::Available(answer),
-                Err(err) => {
+                Err(NexusCallError::TimedOut { .. }) => did_not_answer(self.timeout),
+                Err(NexusCallError::ContractBroken(ContractBreach::Input(err))) => {
+                    AbmOutcome::unavailable(format!("could not encode the request: {err}"))
+                }
+                Err(NexusCallError::ContractBroken(ContractBreach::Output(err))) => {
                     AbmOutcome::unavailable(format!("Marketing's answer broke the contract: {err}"))
                 }
-            },
-            None => AbmOutcome::unavailable("Marketing sent no result"),
-        },
-        Err(err) if err.as_timeout().is_some() => did_not_answer(timeout),
-        Err(err) => {
-            AbmOutcome::unavailable(format!("Marketing failed: {}", activity_message(&err)))
-        }
+                Err(err @ (NexusCallError::Failed(_) | NexusCallError::Canceled { .. })) => {
+                    AbmOutcome::unavailable(format!("Marketing failed: {}", err.message()))
+                }
+            }
+        })
     }
 }
 
 /// "unavailable" because the deadline passed.
-fn did_not_answer(timeout: Duration) -> AbmOutcome {
+pub fn did_not_answer(timeout: Duration) -> AbmOutcome {
     AbmOutcome::unavailable(format!(
         "Marketing did not answer within {}s",
         timeout.as_secs()

@@ -32,10 +32,6 @@ pub struct Config {
     /// How long a launch gives one account's coordinator, start to brief
     /// (`MARKETING_COORDINATOR_TIMEOUT_SECS`, default 600).
     pub coordinator_timeout: Duration,
-    /// Benchmark baseline only (`MARKETING_ABM_BASELINE_TASK_QUEUE`, unset by
-    /// default): also serve `checkAbmProgram` as an activity on this task queue of
-    /// namespace `gtm` (see [`crate::baseline`]).
-    pub abm_baseline_task_queue: Option<String>,
     /// Where `/metrics` is served (`MARKETING_METRICS_BIND`, default
     /// `127.0.0.1:9102`; `off` for none).
     pub metrics_bind: Option<SocketAddr>,
@@ -70,7 +66,6 @@ impl Config {
                 600,
                 "a whole number of seconds",
             )?),
-            abm_baseline_task_queue: env::var_opt("MARKETING_ABM_BASELINE_TASK_QUEUE"),
             metrics_bind: metrics_bind("MARKETING_METRICS_BIND", "127.0.0.1:9102")?,
         })
     }
@@ -86,7 +81,6 @@ impl Config {
             max_concurrent_nexus_tasks: 32,
             gtm_endpoint: endpoints::GTM_COORDINATOR.to_owned(),
             coordinator_timeout: Duration::from_secs(600),
-            abm_baseline_task_queue: None,
             metrics_bind: None,
         })
     }

@@ -7,8 +7,6 @@
 //! - [`activities`]: the launch's reads and writes of the Marketing database.
 //! - [`store`]: the Marketing database (programs, enrolments, campaigns, launch
 //!   results).
-//! - [`baseline`]: the benchmark's baseline, `checkAbmProgram` as a plain activity in
-//!   namespace `gtm`; off unless configured.
 //!
 //! [`run`] opens the database (migrating it), connects to Temporal and runs two
 //! workers on the one task queue and connection until the shutdown future resolves: a
@@ -18,7 +16,6 @@
 //! their own config.
 
 pub mod activities;
-pub mod baseline;
 mod config;
 pub mod nexus;
 pub mod store;
@@ -30,14 +27,12 @@ use anyhow::Context;
 pub use config::Config;
 use nexus_handler::{CallerPolicy, NexusWorker, NexusWorkerOptions};
 use service_kit::Shutdown;
-use shared_contracts::names::namespaces;
 use temporalio_client::{Client, ClientOptions};
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::activities::LaunchActivities;
-use crate::baseline::AbmBaselineActivities;
 use crate::store::MarketingStore;
 use crate::workflows::{CampaignLaunch, LaunchSettings};
 
@@ -89,20 +84,6 @@ pub async fn run(
         .build();
     let mut worker =
         Worker::new(&runtime, client, options).context("creating the Marketing worker")?;
-    let mut baseline = match &config.abm_baseline_task_queue {
-        Some(task_queue) => {
-            let client = Client::new(
-                connection.clone(),
-                ClientOptions::new(namespaces::GTM).build(),
-            )
-            .context("creating the baseline's Temporal client")?;
-            let options = WorkerOptions::new(task_queue.clone())
-                .register_activities(AbmBaselineActivities::new(store.clone()))
-                .build();
-            Some(Worker::new(&runtime, client, options).context("creating the baseline worker")?)
-        }
-        None => None,
-    };
 
     let shutdown = Shutdown::on(shutdown);
     let nexus = tokio::spawn({
@@ -114,15 +95,11 @@ pub async fn run(
         }
     });
     let stop_workflows = worker.shutdown_handle();
-    let stop_baseline = baseline.as_ref().map(Worker::shutdown_handle);
     let stopper = tokio::spawn({
         let triggered = shutdown.triggered();
         async move {
             triggered.await;
             stop_workflows();
-            if let Some(stop) = stop_baseline {
-                stop();
-            }
         }
     });
     tracing::info!(
@@ -132,22 +109,12 @@ pub async fn run(
         coordinator_timeout_secs = config.coordinator_timeout.as_secs(),
         "marketing-worker polling"
     );
-    // Whichever worker stops first (on an error) stops the others.
-    let workflows = async {
-        let result = worker.run().await;
-        shutdown.trigger();
-        result.context("running the Marketing workflow worker")
-    };
-    let baseline = async {
-        let Some(baseline) = &mut baseline else {
-            return Ok(());
-        };
-        let result = baseline.run().await;
-        shutdown.trigger();
-        result.context("running the baseline worker")
-    };
-    let (workflows, baseline) = tokio::join!(workflows, baseline);
-    let workflows = workflows.and(baseline);
+    let workflows = worker
+        .run()
+        .await
+        .context("running the Marketing workflow worker");
+    // The workflow worker may have stopped on its own (an error): stop the Nexus one.
+    shutdown.trigger();
     stopper.abort();
     let nexus = nexus
         .await

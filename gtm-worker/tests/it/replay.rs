@@ -17,12 +17,8 @@ use temporalio_client::WorkflowHistory;
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
 fn replayer() -> WorkflowReplayer {
-    let settings = CoordinatorSettings {
-        marketing_endpoint: "marketing-abm".to_owned(),
-        abm_timeout: Duration::from_secs(10),
-        abm_baseline_task_queue: None,
-        telemetry: Default::default(),
-    };
+    let settings =
+        CoordinatorSettings::new("marketing-abm", Duration::from_secs(10), Default::default());
     let options = WorkflowReplayerOptions::new()
         .register_workflow_with_factory(move || DrewCoordinator::new(settings.clone()))
         .unwrap()

@@ -5,8 +5,7 @@
 //! - Each step's status and times come from its activity's (or, for step 8, its Nexus
 //!   operation's) events: scheduled, then completed, failed, timed out or canceled. A
 //!   step is known by its activity type, which is the step's id in the catalogue;
-//!   step 8 by the `checkAbmProgram` operation (a Nexus call, or the benchmark's
-//!   activity baseline).
+//!   step 8 by its Nexus operation, `marketing.abm.v1/checkAbmProgram`.
 //! - The summaries of completed steps come from the brief, which holds every step's
 //!   result but step 2's; a failed step's summary is its failure's message. The
 //!   workflow formats the same facts for its `progress` query; the history does not
@@ -88,7 +87,7 @@ pub(super) fn coordinator_steps(events: &[HistoryEvent]) -> Vec<StepProgress> {
                     .activity_type
                     .as_ref()
                     .map_or("", |t| t.name.as_str());
-                if let Some(step) = step_of_activity(name) {
+                if let Some(step) = StepId::from_id(name) {
                     scheduled.insert(event.event_id, step);
                     start(&mut steps, step, at);
                 }
@@ -183,15 +182,6 @@ pub(super) fn coordinator_steps(events: &[HistoryEvent]) -> Vec<StepProgress> {
 enum StepEnd {
     Completed,
     Failed(Option<String>),
-}
-
-/// The step an activity type runs: its id in the catalogue, or step 8's baseline.
-fn step_of_activity(name: &str) -> Option<StepId> {
-    if name == CHECK_ABM_PROGRAM.name {
-        Some(StepId::MarketingAbmCheck)
-    } else {
-        StepId::from_id(name)
-    }
 }
 
 fn start(steps: &mut [StepProgress], step: StepId, at: Option<DateTime<Utc>>) {

@@ -1,18 +1,19 @@
 //! `cargo xtask bench`: how fast and how lean the system is, measured end to end, and
 //! what the Nexus hop costs against a plain activity.
 //!
-//! Builds the release binaries, starts a private dev server (free port, in memory),
-//! seeds temporary SQLite databases and runs the real `marketing-worker` and
-//! `gtm-worker` processes. Then, for each mode:
+//! Builds the release binaries, starts a private dev server (free port, in memory) and
+//! seeds temporary SQLite databases. Then, for each mode, it starts two worker
+//! processes:
 //!
-//! - **nexus**: step 8 goes through the `marketing-abm` Nexus endpoint, as shipped;
-//! - **baseline**: a second gtm-worker (task queue `gtm-coordinator-baseline`) asks
-//!   the same question through a plain activity in namespace `gtm`, served by the same
-//!   marketing-worker code and database (`GTM_ABM_BASELINE_TASK_QUEUE`,
-//!   `MARKETING_ABM_BASELINE_TASK_QUEUE`): one namespace, no Nexus;
+//! - **nexus**: the real `gtm-worker` and `marketing-worker`; step 8 goes through the
+//!   `marketing-abm` Nexus endpoint, as shipped;
+//! - **baseline**: the bench's own two processes ([`baseline`]): the same coordinator
+//!   and GTM activities, on task queue `gtm-coordinator-baseline`, with step 8 asking
+//!   the same question through a plain activity in namespace `gtm`, answered by
+//!   Marketing's store on the same database: one namespace, no Nexus;
 //!
-//! it runs one warm-up coordinator, then `runs` coordinators with at most
-//! `concurrency` in flight, and measures (see [`measure`]):
+//! runs one warm-up coordinator, then `runs` coordinators with at most `concurrency`
+//! in flight, and measures (see [`measure`]):
 //!
 //! - throughput, and each run's start-to-close time from its history (p50/p95/p99);
 //! - step 8's time, scheduled to completed (Nexus operation or activity);
@@ -24,6 +25,7 @@
 //! The report ([`report`]) goes to `bench/results/<scenario>.md` and `.json`.
 //! Numbers depend on the machine; compare runs on the same one.
 
+mod baseline;
 mod measure;
 mod report;
 
@@ -49,10 +51,8 @@ use tokio::process::{Child, Command};
 use self::measure::{ProcessUsage, RunTiming};
 use self::report::{ModeReport, Report};
 
-/// The baseline gtm-worker's task queue: its own, so its runs never meet the other's.
-const BASELINE_COORDINATOR_QUEUE: &str = "gtm-coordinator-baseline";
-/// The task queue (namespace `gtm`) where marketing-worker serves the baseline.
-const BASELINE_ABM_QUEUE: &str = "marketing-abm-baseline";
+pub use self::baseline::serve as serve_baseline;
+
 /// How long one run may take before the bench gives up on it.
 const RUN_LIMIT: Duration = Duration::from_secs(600);
 
@@ -176,13 +176,6 @@ async fn bench(settings: Settings, command: String) -> anyhow::Result<()> {
         ),
         ("RUST_LOG".to_owned(), "warn".to_owned()),
     ];
-    let mut marketing_env = common_env.clone();
-    marketing_env.push((
-        "MARKETING_ABM_BASELINE_TASK_QUEUE".to_owned(),
-        BASELINE_ABM_QUEUE.to_owned(),
-    ));
-    let marketing = spawn_worker("marketing-worker", &marketing_env, scratch.path())?;
-
     let client = Client::new(connection, ClientOptions::new(namespaces::GTM).build())?;
     let mut modes = vec![Mode::Nexus];
     if settings.baseline {
@@ -190,9 +183,11 @@ async fn bench(settings: Settings, command: String) -> anyhow::Result<()> {
     }
     let mut reports = Vec::new();
     for mode in modes {
-        let mut env = common_env.clone();
-        env.extend(mode.gtm_env());
-        let gtm = spawn_worker("gtm-worker", &env, scratch.path())?;
+        let [marketing, gtm] = mode.workers().map(|(side, binary, args)| {
+            let log = scratch.path().join(format!("{}-{side}.log", mode.name()));
+            spawn_worker(binary, args, &common_env, &log)
+        });
+        let (marketing, gtm) = (marketing?, gtm?);
         let processes = [
             ("gtm-worker", gtm.id()),
             ("marketing-worker", marketing.id()),
@@ -200,9 +195,9 @@ async fn bench(settings: Settings, command: String) -> anyhow::Result<()> {
         ];
         let result = run_mode(&client, &settings, mode, &accounts, &processes, &databases).await;
         stop(gtm).await;
+        stop(marketing).await;
         reports.push(result.with_context(|| format!("the {} mode", mode.name()))?);
     }
-    stop(marketing).await;
     server.stop().await?;
 
     let report = Report::new(&settings, command, reports);
@@ -235,22 +230,21 @@ impl Mode {
     fn task_queue(self) -> &'static str {
         match self {
             Self::Nexus => task_queues::GTM_COORDINATOR,
-            Self::Baseline => BASELINE_COORDINATOR_QUEUE,
+            Self::Baseline => baseline::COORDINATOR_QUEUE,
         }
     }
 
-    fn gtm_env(self) -> Vec<(String, String)> {
+    /// The mode's Marketing-side and GTM-side processes: side, release binary and
+    /// arguments.
+    fn workers(self) -> [(&'static str, &'static str, &'static [&'static str]); 2] {
         match self {
-            Self::Nexus => vec![],
-            Self::Baseline => vec![
-                (
-                    "GTM_TASK_QUEUE".to_owned(),
-                    BASELINE_COORDINATOR_QUEUE.to_owned(),
-                ),
-                (
-                    "GTM_ABM_BASELINE_TASK_QUEUE".to_owned(),
-                    BASELINE_ABM_QUEUE.to_owned(),
-                ),
+            Self::Nexus => [
+                ("marketing", "marketing-worker", &[]),
+                ("gtm", "gtm-worker", &[]),
+            ],
+            Self::Baseline => [
+                ("marketing", "xtask", &["bench-worker", "abm-activity"]),
+                ("gtm", "xtask", &["bench-worker", "coordinator"]),
             ],
         }
     }
@@ -411,6 +405,8 @@ async fn build_release() -> anyhow::Result<()> {
             "gtm-worker",
             "--bin",
             "marketing-worker",
+            "--bin",
+            "xtask",
         ])
         .current_dir(paths::workspace_root())
         .status()
@@ -419,10 +415,16 @@ async fn build_release() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn spawn_worker(name: &str, env: &[(String, String)], logs: &Path) -> anyhow::Result<Child> {
+fn spawn_worker(
+    name: &str,
+    args: &[&str],
+    env: &[(String, String)],
+    log: &Path,
+) -> anyhow::Result<Child> {
     let binary: PathBuf = paths::workspace_root().join("target/release").join(name);
-    let (stdout, stderr) = devkit::process::log_to(&logs.join(format!("{name}.log")))?;
+    let (stdout, stderr) = devkit::process::log_to(log)?;
     Command::new(&binary)
+        .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(stdout)
