@@ -76,13 +76,13 @@ pub fn run(extra: &[String]) -> anyhow::Result<()> {
     let mut result = cargo(&args, &env);
     if result.is_ok() && separate_compose_phase {
         step("compose tests, one stack at a time");
+        // The whole workspace again, so features unify as in the first phase and
+        // nothing is compiled twice; the filter leaves only the compose tests.
         result = cargo(
             &[
                 "test",
-                "--package",
-                "system-tests",
-                "--test",
-                "it",
+                "--workspace",
+                "--tests",
                 "--locked",
                 "--",
                 COMPOSE_TESTS,
