@@ -20,6 +20,8 @@
 //! - [`process`]: child processes logging to a file, stopped gracefully.
 //! - [`probe`]: a test caller workflow that calls one Nexus operation and reports
 //!   what it saw.
+//! - [`replay`]: replays every recorded history of a workflow through its current code.
+//! - [`worker_thread`]: a worker run on a thread of its own, as a process would run it.
 
 pub mod browser;
 pub mod dev_server;
@@ -30,4 +32,6 @@ pub mod ports;
 pub mod postgres;
 pub mod probe;
 pub mod process;
+pub mod replay;
 pub mod temporal_cli;
+pub mod worker_thread;

@@ -27,8 +27,8 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::recommendations::{self, AccountPicture};
 use crate::scoring::{self, Firmographics};
-use crate::step_runner::StepSummary;
 use crate::store::{AccountRecord, GtmStore, OpportunityRecord, StoreError};
+use shared_contracts::summary::{StepSummary, thousands, usd_short};
 
 /// Failure type of an account that does not exist: not retried.
 pub const ACCOUNT_NOT_FOUND: &str = "AccountNotFound";
@@ -248,79 +248,15 @@ impl StepSummary for Firmographics {
         format!(
             "{} · {} employees · {} revenue",
             self.segment.replace('_', "-"),
-            scoring::thousands(self.employees),
-            scoring::usd_short(self.annual_revenue_usd)
-        )
-    }
-}
-
-impl StepSummary for FitScore {
-    fn summary(&self) -> String {
-        format!("Fit {}/100 (tier {})", self.score, self.tier)
-    }
-}
-
-impl StepSummary for IntentSummary {
-    fn summary(&self) -> String {
-        format!(
-            "{} signals in {} days · intent {}",
-            self.signal_count, self.window_days, self.level
-        )
-    }
-}
-
-impl StepSummary for BuyingCommittee {
-    fn summary(&self) -> String {
-        format!(
-            "{} of 5 roles covered ({}%)",
-            self.covered_roles.len(),
-            self.coverage_percent
+            thousands(self.employees),
+            usd_short(self.annual_revenue_usd)
         )
     }
 }
 
 impl StepSummary for PipelineReview {
     fn summary(&self) -> String {
-        format!(
-            "{} open · ${} (${} weighted)",
-            self.summary.open_count,
-            scoring::thousands(self.summary.total_amount_usd),
-            scoring::thousands(self.summary.weighted_amount_usd)
-        )
-    }
-}
-
-impl StepSummary for Vec<NextAction> {
-    fn summary(&self) -> String {
-        match self.first() {
-            Some(first) if self.len() == 1 => format!("1 action: {}", first.action),
-            Some(first) => format!("{} actions · first: {}", self.len(), first.action),
-            None => "no actions".to_owned(),
-        }
-    }
-}
-
-impl StepSummary for AbmOutcome {
-    fn summary(&self) -> String {
-        match self {
-            AbmOutcome::Available(answer) => match &answer.program_name {
-                Some(program) => format!(
-                    "{program} · {} · {} touches remaining",
-                    answer.status.as_str(),
-                    answer.touches_remaining
-                ),
-                None => "In no ABM program".to_owned(),
-            },
-            AbmOutcome::Unavailable(unavailable) => {
-                format!("Unavailable: {}", unavailable.reason)
-            }
-        }
-    }
-}
-
-impl StepSummary for CoordinatorBrief {
-    fn summary(&self) -> String {
-        format!("Brief stored · {} next actions", self.next_actions.len())
+        self.summary.summary()
     }
 }
 

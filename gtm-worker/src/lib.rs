@@ -10,12 +10,10 @@
 //! - [`scoring`], [`recommendations`]: the business rules, pure and unit-tested.
 //! - [`telemetry`]: the run's trace (a span per step) and metrics.
 //!
-//! [`run`] opens the GTM database (migrating it), connects to Temporal and runs two
-//! workers on the one task queue and connection until the shutdown future resolves:
-//! an SDK worker for the coordinator's workflow and activity tasks, and a Nexus worker
-//! (the SDK worker does not take Nexus tasks) for `gtm.coordinator.v1`. In-flight
-//! tasks then finish. `main.rs` calls it with [`Config::from_env`]; tests call it with
-//! their own config.
+//! [`run`] is the worker's own choices on the shared worker host
+//! ([`nexus_handler::WorkerHost`]): the GTM database, the coordinator and its
+//! activities on the SDK worker, `gtm.coordinator.v1` on the Nexus worker. `main.rs`
+//! calls it with [`Config::from_env`]; tests call it with their own config.
 
 pub mod activities;
 mod config;
@@ -30,24 +28,15 @@ pub mod workflows;
 use std::future::Future;
 
 use anyhow::Context;
-pub use config::Config;
-use nexus_handler::{CallerPolicy, NexusWorker, NexusWorkerOptions};
-use service_kit::Shutdown;
-use temporalio_client::{Client, ClientOptions};
-use temporalio_common::telemetry::TelemetryOptions;
-use temporalio_sdk::runtime::RuntimeOptions;
-use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+pub use config::{Config, TEAM};
+use nexus_handler::WorkerHost;
 
 use crate::activities::CoordinatorActivities;
 use crate::store::GtmStore;
 use crate::telemetry::CoordinatorTelemetry;
 use crate::workflows::{CoordinatorSettings, DrewCoordinator};
 
-/// Runs the worker until `shutdown` resolves.
-///
-/// The SDK worker's future is not `Send` (workflow code runs on a local task set), so
-/// `run` is awaited on the caller's task, never spawned. The Nexus worker runs on a
-/// task of its own; if either stops on an error, the other is stopped too.
+/// Runs the worker until `shutdown` resolves; in-flight tasks then finish.
 pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -58,99 +47,24 @@ pub async fn run(
         .await
         .context("migrating the GTM database")?;
     let store = GtmStore::new(pool.clone());
-    let metrics = service_kit::telemetry::start_metrics("gtm-worker", config.metrics_bind)?;
-    let meter = metrics.map(|metrics| metrics.meter);
-    let connection = config.temporal.connect().await?;
-    let client = Client::new(
-        connection.clone(),
-        ClientOptions::new(config.temporal.namespace.clone()).build(),
-    )
-    .context("creating the Temporal client")?;
 
-    let mut nexus_options = config.nexus_worker_options();
-    nexus_options.metrics = meter.clone();
-    let nexus = NexusWorker::new(
-        connection,
-        nexus_options,
-        nexus::services(&config.task_queue),
-    )
-    .await?;
-
-    let telemetry = TelemetryOptions::builder()
-        .maybe_metrics(meter.clone())
-        .build();
-    let runtime_options = RuntimeOptions::builder()
-        .telemetry_options(telemetry)
-        .build()
-        .map_err(anyhow::Error::msg)?;
-    let runtime =
-        Runtime::from_current_tokio(runtime_options).context("creating the SDK runtime")?;
-    let settings = config.coordinator_settings(CoordinatorTelemetry::new(meter));
-    let options = WorkerOptions::new(config.task_queue.clone())
+    let mut host = WorkerHost::connect(config.host.clone()).await?;
+    let settings = CoordinatorSettings::new(
+        config.marketing_endpoint.clone(),
+        config.abm_timeout,
+        CoordinatorTelemetry::new(host.meter()),
+    );
+    host.worker()
         .register_workflow_with_factory(move || DrewCoordinator::new(settings.clone()))
         .context("registering DrewCoordinator")?
-        .register_activities(CoordinatorActivities::new(store))
-        .build();
-    let mut worker = Worker::new(&runtime, client, options).context("creating the GTM worker")?;
-
-    let shutdown = Shutdown::on(shutdown);
-    let nexus = tokio::spawn({
-        let shutdown = shutdown.clone();
-        async move {
-            let result = nexus.run(shutdown.triggered()).await;
-            shutdown.trigger();
-            result
-        }
-    });
-    let stop_workflows = worker.shutdown_handle();
-    let stopper = tokio::spawn({
-        let triggered = shutdown.triggered();
-        async move {
-            triggered.await;
-            stop_workflows();
-        }
-    });
+        .register_activities(CoordinatorActivities::new(store));
+    host.serve_nexus(nexus::services(&config.host.task_queue));
     tracing::info!(
-        namespace = %config.temporal.namespace,
-        task_queue = %config.task_queue,
         marketing_endpoint = %config.marketing_endpoint,
         abm_timeout_secs = config.abm_timeout.as_secs(),
-        "gtm-worker polling"
+        "step 8 asks Marketing"
     );
-    let workflows = worker
-        .run()
-        .await
-        .context("running the GTM workflow worker");
-    stopper.abort();
-    // The workflow worker may have stopped on its own (an error): stop the Nexus one.
-    shutdown.trigger();
-    let nexus = nexus
-        .await
-        .context("the Nexus worker's task panicked")
-        .and_then(|result| result.context("running the GTM Nexus worker"));
+    let result = host.run(shutdown).await;
     pool.close().await;
-    tracing::info!("gtm-worker stopped");
-    service_kit::first_error(workflows, nexus)
-}
-
-impl Config {
-    /// Settings passed to every coordinator run.
-    fn coordinator_settings(&self, telemetry: CoordinatorTelemetry) -> CoordinatorSettings {
-        CoordinatorSettings::new(self.marketing_endpoint.clone(), self.abm_timeout, telemetry)
-    }
-
-    /// The Nexus worker shares the SDK worker's namespace, task queue (the
-    /// `gtm-coordinator` endpoint's target) and identity.
-    fn nexus_worker_options(&self) -> NexusWorkerOptions {
-        let policy = CallerPolicy::allow_namespaces(self.allowed_caller_namespaces.clone())
-            .with_unidentified_callers(self.allow_unidentified_callers);
-        let mut options = NexusWorkerOptions::new(
-            self.temporal.namespace.clone(),
-            self.task_queue.clone(),
-            policy,
-            self.temporal.connection.identity.clone(),
-        );
-        options.max_concurrent_tasks = self.max_concurrent_nexus_tasks;
-        options
-    }
+    result
 }

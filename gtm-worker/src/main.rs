@@ -15,7 +15,7 @@ async fn main() -> anyhow::Result<()> {
     let command = std::env::args().nth(1);
     let config = Config::from_env().context("reading gtm-worker configuration")?;
     if command.as_deref() == Some("healthcheck") {
-        return service_kit::health::probe_metrics(config.metrics_bind, "GTM_METRICS_BIND");
+        return service_kit::health::probe_metrics(config.host.metrics_bind, "GTM_METRICS_BIND");
     }
     let telemetry =
         service_kit::telemetry::init("gtm-worker", "info,sqlx=warn,temporalio_sdk_core=warn")?;

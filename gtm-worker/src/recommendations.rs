@@ -136,7 +136,7 @@ pub fn next_actions(picture: &AccountPicture<'_>) -> Vec<NextAction> {
             format!(
                 "{} open opportunities worth ${} in pipeline; the next expected close is {}",
                 picture.pipeline.open_count,
-                crate::scoring::thousands(picture.pipeline.total_amount_usd),
+                shared_contracts::summary::thousands(picture.pipeline.total_amount_usd),
                 picture
                     .pipeline
                     .next_close_date

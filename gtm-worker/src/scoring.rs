@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use shared_contracts::coordinator::{
     BuyingCommittee, CommitteeMember, FitFactor, FitScore, IntentSummary, PipelineSummary,
 };
+use shared_contracts::summary::{thousands, usd_short};
 
 use crate::store::{AccountRecord, ContactRecord, IntentSignalRecord, OpportunityRecord};
 
@@ -317,33 +318,6 @@ pub fn pipeline(opportunities: &[OpportunityRecord]) -> PipelineSummary {
     }
 }
 
-/// `4,200`.
-pub fn thousands(value: i64) -> String {
-    let digits = value.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if value < 0 { format!("-{out}") } else { out }
-}
-
-/// `$910M`, `$4.2B`, `$850K`.
-pub fn usd_short(value: i64) -> String {
-    let v = value as f64;
-    if v >= 1e9 {
-        format!("${:.1}B", v / 1e9)
-    } else if v >= 1e6 {
-        format!("${:.0}M", v / 1e6)
-    } else if v >= 1e3 {
-        format!("${:.0}K", v / 1e3)
-    } else {
-        format!("${value}")
-    }
-}
-
 /// A stored date as a date, if it is one.
 pub fn parse_date(value: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()
@@ -531,15 +505,5 @@ mod tests {
         assert_eq!(summary.furthest_stage.as_deref(), Some("proposal"));
         let empty = pipeline(&[]);
         assert_eq!((empty.open_count, empty.next_close_date), (0, None));
-    }
-
-    #[test]
-    fn money_and_counts_read_well() {
-        assert_eq!(thousands(4200), "4,200");
-        assert_eq!(thousands(120_000), "120,000");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(usd_short(910_000_000), "$910M");
-        assert_eq!(usd_short(4_200_000_000), "$4.2B");
-        assert_eq!(usd_short(85_000), "$85K");
     }
 }

@@ -59,11 +59,9 @@ const COORDINATOR_STEP: SearchAttributeKey<String> =
 /// The `CoordinatorStep` value of a run that finished all its steps.
 pub const STEP_DONE: &str = "done";
 
-/// How a step's result reads in `progress` (one line, for people).
-pub trait StepSummary {
-    /// The summary of a completed step, e.g. `Fit 82/100 (tier A)`.
-    fn summary(&self) -> String;
-}
+/// How a step's result reads in `progress` (one line, for people); the contract's
+/// types implement it in `shared-contracts`, so a closed run reads the same.
+pub use shared_contracts::summary::StepSummary;
 
 /// Why a step's work did not produce a result.
 #[derive(Debug)]

@@ -85,6 +85,7 @@ pub mod call;
 pub mod caller;
 pub mod context;
 pub mod error;
+pub mod host;
 pub mod services;
 pub mod token;
 pub mod worker;
@@ -97,6 +98,7 @@ pub use call::{
 pub use caller::{CallerInfo, CallerPolicy};
 pub use context::OperationContext;
 pub use error::{HandlerError, HandlerErrorKind};
+pub use host::{HostConfig, Team, WorkerHost};
 pub use services::{NexusServices, StartOutcome};
 pub use worker::{NexusWorker, NexusWorkerOptions};
 pub use workflow_run::WorkflowStart;

@@ -47,7 +47,8 @@ pub fn list_or(name: &str, default: &str) -> Vec<String> {
     split_list(&var_or(name, default))
 }
 
-fn split_list(value: &str) -> Vec<String> {
+/// A comma-separated list split into its items; blanks dropped.
+pub fn split_list(value: &str) -> Vec<String> {
     value
         .split(',')
         .map(str::trim)

@@ -13,6 +13,8 @@
 //! - [`campaign`]: Marketing's `CampaignLaunch` workflow: its input, and the summary
 //!   of its accounts (the `launchProgress` query and the result).
 //! - [`steps`]: the catalogue of the coordinator's nine steps.
+//! - [`summary`]: how each step's result reads as one line ([`summary::StepSummary`]),
+//!   the same in the live `progress` query and on a closed run's page.
 //! - [`operation`]: typed Nexus operation descriptors ([`operation::CHECK_ABM_PROGRAM`],
 //!   [`operation::RUN_COORDINATOR`]) that callers and handlers are generic over.
 //! - [`codec`]: JSON decoding that validates and names the offending field.
@@ -30,6 +32,7 @@ pub mod names;
 pub mod operation;
 pub mod schema;
 pub mod steps;
+pub mod summary;
 
 pub use account_id::{
     ACCOUNT_ID_MAX_LEN, ACCOUNT_ID_PATTERN, ACCOUNT_ID_RULE, AccountId, InvalidAccountId,

@@ -16,7 +16,6 @@ macro_rules! step_catalogue {
         /// One of the coordinator's steps, in run order.
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-            JsonSchema,
         )]
         pub enum StepId {
             $($(#[doc = $doc])* #[serde(rename = $id)] $variant,)+
@@ -62,6 +61,24 @@ step_catalogue! {
     MarketingAbmCheck = ("marketing_abm_check", "Marketing ABM check"),
     /// 9. The coordinator brief.
     ComposeBrief = ("compose_brief", "Compose coordinator brief"),
+}
+
+/// In the published schema a step id is a snake_case string, not an enumeration: the
+/// steps a run has, in order, are the data of the `progress` query itself. A new step
+/// therefore changes no schema, and a consumer validating against today's schema
+/// keeps accepting tomorrow's runs.
+impl JsonSchema for StepId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StepId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A step's wire id (`load_account`, ...): snake_case. The steps of a run, in order, are the entries of the `progress` result.",
+            "type": "string",
+            "pattern": "^[a-z][a-z0-9_]*$"
+        })
+    }
 }
 
 impl StepId {
@@ -111,6 +128,13 @@ mod tests {
                 format!("\"{}\"", step.id())
             );
             assert_eq!(StepId::from_id(step.id()), Some(step));
+            assert!(
+                step.id()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{} is not snake_case, as the schema says",
+                step.id()
+            );
         }
         assert_eq!(StepId::from_id("load"), None);
     }

@@ -27,7 +27,6 @@ pub mod campaigns;
 mod config;
 pub mod csrf;
 pub mod error;
-mod format;
 pub mod gtm_db;
 pub mod marketing_db;
 pub mod metrics;

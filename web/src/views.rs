@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use shared_contracts::coordinator::{AbmOutcome, CoordinatorBrief, StepProgress, StepStatus};
 use shared_contracts::steps::{STEPS, StepId};
 
-use crate::format::thousands;
 use crate::temporal::{RunDetail, RunStatus, RunSummary};
+use shared_contracts::summary::thousands;
 
 /// `2026-11-21 14:01:13 UTC`, or an em dash.
 pub fn when(at: Option<DateTime<Utc>>) -> String {

@@ -1,19 +1,15 @@
-//! Replays histories recorded from real runs through the current workflow code. A
-//! change that would make a running coordinator behave differently on replay (a step
-//! added, reordered or removed without versioning) fails here, before it reaches a
-//! worker with runs in flight.
-//!
-//! `tests/histories/` is a growing corpus: every history recorded from any past
-//! version of the workflow stays, and every one must keep replaying. A change to the
-//! commands a run issues therefore goes behind `ctx.patched(..)`, and
+//! Replays histories recorded from real runs through the current workflow code (see
+//! [`devkit::replay`]). `tests/histories/` is a growing corpus: every history from
+//! any past version of the workflow stays, and every one must keep replaying. A change
+//! to the commands a run issues therefore goes behind `ctx.patched(..)`, and
 //! `cargo xtask record-histories` adds histories of the new code beside the old ones
 //! (it never overwrites a file).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use devkit::replay::{replay_file, replay_folder};
 use gtm_worker::workflows::{CoordinatorSettings, DrewCoordinator};
-use temporalio_client::WorkflowHistory;
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
 fn replayer() -> WorkflowReplayer {
@@ -31,32 +27,15 @@ fn histories() -> PathBuf {
 }
 
 async fn replay(name: &str) {
-    replay_file(&histories().join(format!("{name}.json"))).await;
-}
-
-async fn replay_file(path: &Path) {
-    let bytes =
-        std::fs::read(path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
-    let history = WorkflowHistory::from_json(&bytes).unwrap();
-    replayer()
-        .replay_workflow(history)
+    replay_file(&replayer(), &histories().join(format!("{name}.json")))
         .await
-        .unwrap_or_else(|err| panic!("{} does not replay: {err:?}", path.display()));
+        .unwrap();
 }
 
 /// Every history in the corpus, old and new.
 #[tokio::test]
 async fn every_recorded_history_replays() {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(histories())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    paths.sort();
-    assert!(paths.len() >= 3, "the corpus is missing: {paths:?}");
-    for path in &paths {
-        replay_file(path).await;
-    }
+    replay_folder(&histories(), 6, replayer).await.unwrap();
 }
 
 #[tokio::test]

@@ -1,10 +1,10 @@
 use devkit::dev_server::DevServer;
 use devkit::nexus_endpoints;
 use devkit::probe::{self, ProbeRequest, ProbeRun};
+use devkit::worker_thread::{self, BackgroundWorker};
 use seed_data::model::SeedSet;
 use shared_contracts::names::{ENDPOINTS, endpoints, namespaces};
 use shared_contracts::operation::CHECK_ABM_PROGRAM;
-use tokio::sync::oneshot;
 
 /// A dev server with both endpoints, a seeded Marketing database, and the real
 /// marketing-worker serving them.
@@ -12,8 +12,7 @@ pub struct MarketingStack {
     pub server: DevServer,
     pub database_url: String,
     _database_dir: tempfile::TempDir,
-    stop: Option<oneshot::Sender<()>>,
-    worker: Option<oneshot::Receiver<anyhow::Result<()>>>,
+    worker: BackgroundWorker,
 }
 
 impl MarketingStack {
@@ -33,13 +32,12 @@ impl MarketingStack {
         pool.close().await;
 
         let config = marketing_worker::Config::local(&server.address(), &database_url).unwrap();
-        let (stop, worker) = run_on_own_thread(config);
+        let worker = worker_thread::spawn(move |stop| marketing_worker::run(config, stop));
         Self {
             server,
             database_url,
             _database_dir: dir,
-            stop: Some(stop),
-            worker: Some(worker),
+            worker,
         }
     }
 
@@ -67,36 +65,6 @@ impl MarketingStack {
 
     /// Stops the worker gracefully and returns how its `run` ended.
     pub async fn stop_worker(&mut self) -> anyhow::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.worker.take() {
-            Some(worker) => worker.await?,
-            None => Ok(()),
-        }
+        self.worker.stop().await
     }
-}
-
-/// Runs marketing-worker on a thread with a runtime of its own, as a separate process
-/// would run it: its future is not `Send` (the SDK worker drives workflows on a local
-/// task set), so it cannot be spawned onto the test's runtime. Returns the stop switch
-/// and how `run` ended; dropping the switch stops the worker too.
-fn run_on_own_thread(
-    config: marketing_worker::Config,
-) -> (oneshot::Sender<()>, oneshot::Receiver<anyhow::Result<()>>) {
-    let (stop, stopped) = oneshot::channel::<()>();
-    let (report, ended) = oneshot::channel();
-    std::thread::spawn(move || {
-        let result = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(anyhow::Error::from)
-            .and_then(|runtime| {
-                runtime.block_on(marketing_worker::run(config, async {
-                    let _ = stopped.await;
-                }))
-            });
-        let _ = report.send(result);
-    });
-    (stop, ended)
 }

@@ -1,16 +1,14 @@
 //! Replays campaign-launch histories recorded from real runs through the current
-//! workflow code. A change that would make a running launch behave differently on
-//! replay (an activity or Nexus call added, reordered or removed without versioning)
-//! fails here, before it reaches a worker with launches in flight.
-//!
-//! The histories come from `system-tests`; re-record them after an intended change
-//! with `RECORD_HISTORIES=1 cargo test -p system-tests --test it campaign::`.
+//! workflow code (see [`devkit::replay`]). `tests/histories/` is a growing corpus:
+//! histories from past versions stay and must keep replaying, so a change to the
+//! commands a launch issues goes behind `ctx.patched(..)`. New histories come from
+//! `system-tests`: `RECORD_HISTORIES=1 cargo test -p system-tests --test it campaign::`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use devkit::replay::{replay_file, replay_folder};
 use marketing_worker::workflows::{CampaignLaunch, LaunchSettings};
-use temporalio_client::WorkflowHistory;
 use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
 
 fn replayer() -> WorkflowReplayer {
@@ -25,17 +23,20 @@ fn replayer() -> WorkflowReplayer {
     WorkflowReplayer::new(options).unwrap()
 }
 
+fn histories() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/histories")
+}
+
 async fn replay(name: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/histories")
-        .join(format!("{name}.json"));
-    let bytes =
-        std::fs::read(&path).unwrap_or_else(|err| panic!("reading {}: {err}", path.display()));
-    let history = WorkflowHistory::from_json(&bytes).unwrap();
-    replayer()
-        .replay_workflow(history)
+    replay_file(&replayer(), &histories().join(format!("{name}.json")))
         .await
-        .unwrap_or_else(|err| panic!("{name} does not replay: {err:?}"));
+        .unwrap();
+}
+
+/// Every history in the corpus, old and new.
+#[tokio::test]
+async fn every_recorded_history_replays() {
+    replay_folder(&histories(), 3, replayer).await.unwrap();
 }
 
 /// Five accounts, three at a time, all completed.

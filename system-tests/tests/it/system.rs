@@ -7,6 +7,7 @@ use std::time::Duration;
 use devkit::dev_server::DevServer;
 use devkit::nexus_endpoints;
 use devkit::probe::unique_suffix;
+use devkit::worker_thread::{self, BackgroundWorker};
 use nexus_handler::{CallerPolicy, NexusWorker, NexusWorkerOptions};
 use seed_data::model::SeedSet;
 use shared_contracts::names::{ENDPOINTS, namespaces, queries, task_queues, workflow_types};
@@ -34,9 +35,6 @@ pub struct System {
     _dir: tempfile::TempDir,
     marketing_worker: Option<BackgroundWorker>,
 }
-
-/// A worker running on a thread of its own: the stop switch, and how `run` ended.
-type BackgroundWorker = (oneshot::Sender<()>, oneshot::Receiver<anyhow::Result<()>>);
 
 impl System {
     pub async fn start() -> Self {
@@ -82,7 +80,9 @@ impl System {
             let config =
                 marketing_worker::Config::local(&server.address(), &marketing_database_url)
                     .unwrap();
-            run_marketing_on_own_thread(config)
+            // On a thread of its own, so the test's task stays free to run the
+            // gtm-worker ([`System::with_gtm_worker`]).
+            worker_thread::spawn(move |stop| marketing_worker::run(config, stop))
         });
         let gtm = Client::new(
             connection.clone(),
@@ -231,9 +231,8 @@ impl System {
 
     /// Stops the marketing-worker gracefully; it must stop cleanly.
     pub async fn stop_marketing(&mut self) {
-        if let Some((stop, ended)) = self.marketing_worker.take() {
-            let _ = stop.send(());
-            ended.await.unwrap().unwrap();
+        if let Some(mut worker) = self.marketing_worker.take() {
+            worker.stop().await.unwrap();
         }
     }
 }
@@ -254,29 +253,6 @@ impl WebHandle {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
-}
-
-/// Runs marketing-worker on a thread with a runtime of its own, as a separate process
-/// would run it: its future is not `Send` (the SDK worker drives workflows on a local
-/// task set), so it cannot be spawned onto the test's runtime, and the test's own task
-/// is left free to run the gtm-worker ([`System::with_gtm_worker`]). Dropping the stop
-/// switch (a failing test) stops the worker too.
-fn run_marketing_on_own_thread(config: marketing_worker::Config) -> BackgroundWorker {
-    let (stop, stopped) = oneshot::channel::<()>();
-    let (report, ended) = oneshot::channel();
-    std::thread::spawn(move || {
-        let result = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(anyhow::Error::from)
-            .and_then(|runtime| {
-                runtime.block_on(marketing_worker::run(config, async {
-                    let _ = stopped.await;
-                }))
-            });
-        let _ = report.send(result);
-    });
-    (stop, ended)
 }
 
 /// The run's result: the brief as JSON, or the failure's message chain.

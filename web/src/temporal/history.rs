@@ -15,17 +15,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use shared_contracts::coordinator::{
-    AbmOutcome, CoordinatorBrief, StepProgress, StepStatus, initial_progress,
-};
+use shared_contracts::coordinator::{CoordinatorBrief, StepProgress, StepStatus, initial_progress};
 use shared_contracts::operation::CHECK_ABM_PROGRAM;
 use shared_contracts::steps::StepId;
+use shared_contracts::summary::StepSummary;
 use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 
 use super::runs::timestamp;
-use crate::format::thousands;
 
 /// How a closed workflow ended, from its close event.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -233,61 +231,21 @@ pub(super) fn summarize_from_brief(steps: &mut [StepProgress], brief: &Coordinat
     }
 }
 
-/// One line on what `step` found, from the brief; `None` for step 2, whose
-/// firmographics the brief does not keep.
+/// One line on what `step` found, read from the brief with the same
+/// [`StepSummary`] impls the live `progress` query uses; `None` for a step whose result
+/// the brief does not keep (step 2's firmographics, and any step added later).
 fn summary_from_brief(step: StepId, brief: &CoordinatorBrief) -> Option<String> {
     Some(match step {
         StepId::LoadAccount => brief.account_name.clone(),
-        StepId::EnrichFirmographics => return None,
-        StepId::ScoreFit => format!(
-            "Fit {}/100 (tier {})",
-            brief.fit_score.score, brief.fit_score.tier
-        ),
-        StepId::GatherIntent => format!(
-            "{} signals in {} days · intent {}",
-            brief.intent.signal_count, brief.intent.window_days, brief.intent.level
-        ),
-        StepId::MapBuyingCommittee => {
-            let committee = &brief.buying_committee;
-            format!(
-                "{} of {} roles covered ({}%)",
-                committee.covered_roles.len(),
-                committee.covered_roles.len() + committee.missing_roles.len(),
-                committee.coverage_percent
-            )
-        }
-        StepId::ReviewPipeline => {
-            let pipeline = &brief.open_pipeline;
-            format!(
-                "{} open · ${} (${} weighted)",
-                pipeline.open_count,
-                thousands(pipeline.total_amount_usd),
-                thousands(pipeline.weighted_amount_usd)
-            )
-        }
+        StepId::ScoreFit => brief.fit_score.summary(),
+        StepId::GatherIntent => brief.intent.summary(),
+        StepId::MapBuyingCommittee => brief.buying_committee.summary(),
+        StepId::ReviewPipeline => brief.open_pipeline.summary(),
         // The brief keeps step 9's refinement of step 7's actions.
-        StepId::PlanNextActions => match brief.next_actions.first() {
-            Some(first) => format!(
-                "{} actions · first: {}",
-                brief.next_actions.len(),
-                first.action
-            ),
-            None => "no actions".to_owned(),
-        },
-        StepId::MarketingAbmCheck => match &brief.abm {
-            AbmOutcome::Available(answer) => match &answer.program_name {
-                Some(program) => format!(
-                    "{program} · {} · {} touches remaining",
-                    answer.status.as_str(),
-                    answer.touches_remaining
-                ),
-                None => "In no ABM program".to_owned(),
-            },
-            AbmOutcome::Unavailable(unavailable) => {
-                format!("Unavailable: {}", unavailable.reason)
-            }
-        },
-        StepId::ComposeBrief => format!("Brief stored · {} next actions", brief.next_actions.len()),
+        StepId::PlanNextActions => brief.next_actions.summary(),
+        StepId::MarketingAbmCheck => brief.abm.summary(),
+        StepId::ComposeBrief => brief.summary(),
+        _ => return None,
     })
 }
 

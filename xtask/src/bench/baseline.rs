@@ -28,18 +28,13 @@ use gtm_worker::store::GtmStore;
 use gtm_worker::telemetry::CoordinatorTelemetry;
 use gtm_worker::workflows::{AbmCheck, CoordinatorSettings, DrewCoordinator, did_not_answer};
 use marketing_worker::store::MarketingStore;
-use service_kit::TemporalSettings;
+use nexus_handler::WorkerHost;
 use shared_contracts::abm::{AbmCheckRequest, AbmCheckResponse};
 use shared_contracts::coordinator::AbmOutcome;
 use shared_contracts::names::namespaces;
-use temporalio_client::{Client, ClientOptions};
-use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
-use temporalio_sdk::runtime::RuntimeOptions;
-use temporalio_sdk::{
-    ActivityOptions, ApplicationFailure, Runtime, Worker, WorkerOptions, WorkflowContext,
-};
+use temporalio_sdk::{ActivityOptions, ApplicationFailure, WorkflowContext};
 
 /// The baseline coordinators' task queue: their own, so they never meet the shipped
 /// worker's runs.
@@ -122,74 +117,38 @@ pub fn serve(args: &[String]) -> anyhow::Result<()> {
         })
 }
 
-/// The shipped coordinator with [`ActivityAbmCheck`] as step 8, and the GTM activities.
+/// The shipped coordinator with [`ActivityAbmCheck`] as step 8, and the GTM activities,
+/// on the worker host without Nexus services.
 async fn serve_coordinator() -> anyhow::Result<()> {
     let config = gtm_worker::Config::from_env()?;
     let pool = seed_data::db::connect(&config.database_url).await?;
-    let metrics = service_kit::telemetry::start_metrics("gtm-worker", config.metrics_bind)?;
-    let meter = metrics.map(|metrics| metrics.meter);
-    let runtime = runtime(meter.clone())?;
+    let mut host_config = config.host;
+    host_config.task_queue = COORDINATOR_QUEUE.to_owned();
+    let mut host = WorkerHost::connect(host_config).await?;
     let settings = CoordinatorSettings {
         abm_check: Arc::new(ActivityAbmCheck {
             task_queue: ABM_QUEUE.to_owned(),
             timeout: config.abm_timeout,
         }),
-        telemetry: CoordinatorTelemetry::new(meter),
+        telemetry: CoordinatorTelemetry::new(host.meter()),
     };
-    let options = WorkerOptions::new(COORDINATOR_QUEUE)
+    host.worker()
         .register_workflow_with_factory(move || DrewCoordinator::new(settings.clone()))
         .context("registering DrewCoordinator")?
-        .register_activities(CoordinatorActivities::new(GtmStore::new(pool)))
-        .build();
-    run_worker(&runtime, &config.temporal, options).await
+        .register_activities(CoordinatorActivities::new(GtmStore::new(pool)));
+    host.run(service_kit::shutdown_signal()).await
 }
 
 /// `checkAbmProgram` as an activity in namespace `gtm`, over Marketing's store.
 async fn serve_abm_activity() -> anyhow::Result<()> {
     let config = marketing_worker::Config::from_env()?;
     let pool = seed_data::db::connect(&config.database_url).await?;
-    let metrics = service_kit::telemetry::start_metrics("marketing-worker", config.metrics_bind)?;
-    let runtime = runtime(metrics.map(|metrics| metrics.meter))?;
-    let options = WorkerOptions::new(ABM_QUEUE)
-        .register_activities(AbmBaselineActivities {
-            store: MarketingStore::new(pool),
-        })
-        .build();
-    let mut temporal = config.temporal;
-    temporal.namespace = namespaces::GTM.to_owned();
-    run_worker(&runtime, &temporal, options).await
-}
-
-fn runtime(
-    meter: Option<Arc<dyn temporalio_common::telemetry::metrics::CoreMeter>>,
-) -> anyhow::Result<Runtime> {
-    let telemetry = TelemetryOptions::builder().maybe_metrics(meter).build();
-    let options = RuntimeOptions::builder()
-        .telemetry_options(telemetry)
-        .build()
-        .map_err(anyhow::Error::msg)?;
-    Runtime::from_current_tokio(options).context("creating the SDK runtime")
-}
-
-/// Runs a worker in `temporal`'s namespace until SIGTERM or Ctrl-C.
-async fn run_worker(
-    runtime: &Runtime,
-    temporal: &TemporalSettings,
-    options: WorkerOptions,
-) -> anyhow::Result<()> {
-    let connection = temporal.connect().await?;
-    let client = Client::new(
-        connection,
-        ClientOptions::new(temporal.namespace.clone()).build(),
-    )
-    .context("creating the Temporal client")?;
-    let mut worker = Worker::new(runtime, client, options).context("creating the worker")?;
-    let stop = worker.shutdown_handle();
-    let stopper = tokio::spawn(async move {
-        service_kit::shutdown_signal().await;
-        stop();
+    let mut host_config = config.host;
+    host_config.task_queue = ABM_QUEUE.to_owned();
+    host_config.temporal.namespace = namespaces::GTM.to_owned();
+    let mut host = WorkerHost::connect(host_config).await?;
+    host.worker().register_activities(AbmBaselineActivities {
+        store: MarketingStore::new(pool),
     });
-    let result = worker.run().await.context("running the worker");
-    stopper.abort();
-    result
+    host.run(service_kit::shutdown_signal()).await
 }

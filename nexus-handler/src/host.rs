@@ -1,0 +1,258 @@
+//! One worker process for one team: what every team's worker shares, configured once.
+//!
+//! A team's worker serves one task queue in its namespace with two workers on one
+//! connection: the SDK's worker for its workflows and activities, and a
+//! [`NexusWorker`] for its Nexus services (the SDK's worker does not take Nexus
+//! tasks). Around them: `/metrics`, the SDK runtime, and one graceful shutdown that
+//! stops both, and stops the other when either fails.
+//!
+//! A team writes only its own choices:
+//!
+//! ```ignore
+//! let mut host = WorkerHost::connect(config.host).await?;
+//! host.worker()
+//!     .register_workflow_with_factory(move || CampaignLaunch::new(settings.clone()))?
+//!     .register_activities(LaunchActivities::new(store.clone()));
+//! host.serve_nexus(nexus::services(store));
+//! host.run(shutdown).await
+//! ```
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use service_kit::{Shutdown, TemporalSettings, env};
+use temporalio_client::{Client, ClientOptions, Connection};
+use temporalio_common::telemetry::TelemetryOptions;
+use temporalio_common::telemetry::metrics::CoreMeter;
+use temporalio_sdk::runtime::RuntimeOptions;
+use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+
+use crate::caller::CallerPolicy;
+use crate::services::NexusServices;
+use crate::worker::{NexusWorker, NexusWorkerOptions};
+
+/// A team's defaults: what its worker is called, where it lives, who may call it.
+#[derive(Debug, Clone, Copy)]
+pub struct Team {
+    /// The binary: the connection's identity, the metrics' `service` label, the logs.
+    pub service: &'static str,
+    /// Prefix of the team's variables: `GTM` reads `GTM_TASK_QUEUE`, and so on.
+    pub env_prefix: &'static str,
+    /// Namespace when neither `TEMPORAL_NAMESPACE` nor a profile names one.
+    pub namespace: &'static str,
+    /// Task queue: the target of the team's Nexus endpoint.
+    pub task_queue: &'static str,
+    /// Namespaces whose workflows may call the team's Nexus services, comma-separated.
+    pub caller_namespaces: &'static str,
+    /// Where `/metrics` is served.
+    pub metrics_bind: &'static str,
+}
+
+/// The settings every team's worker has, read from `<PREFIX>_*` variables.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// The binary's name (identity, metrics label, logs).
+    pub service: &'static str,
+    /// Temporal connection and namespace (`TEMPORAL_*`, profiles).
+    pub temporal: TemporalSettings,
+    /// Task queue of both workers (`<PREFIX>_TASK_QUEUE`).
+    pub task_queue: String,
+    /// Namespaces whose workflows may call this team's Nexus services
+    /// (`<PREFIX>_ALLOWED_CALLER_NAMESPACES`, comma-separated).
+    pub allowed_caller_namespaces: Vec<String>,
+    /// Serve Nexus requests that carry no caller namespace
+    /// (`<PREFIX>_ALLOW_UNIDENTIFIED_CALLERS`, default `false`).
+    pub allow_unidentified_callers: bool,
+    /// Nexus handlers running at once (`<PREFIX>_MAX_CONCURRENT_NEXUS_TASKS`, default 32).
+    pub max_concurrent_nexus_tasks: usize,
+    /// Where `/metrics` is served (`<PREFIX>_METRICS_BIND`; `off` for none).
+    pub metrics_bind: Option<SocketAddr>,
+}
+
+impl HostConfig {
+    /// Reads the team's settings from the environment, `team`'s defaults where unset.
+    pub fn from_env(team: &Team) -> anyhow::Result<Self> {
+        let var = |name: &str| format!("{}_{name}", team.env_prefix);
+        Ok(Self {
+            service: team.service,
+            temporal: TemporalSettings::from_env(team.namespace, team.service)?,
+            task_queue: env::var_or(&var("TASK_QUEUE"), team.task_queue),
+            allowed_caller_namespaces: env::list_or(
+                &var("ALLOWED_CALLER_NAMESPACES"),
+                team.caller_namespaces,
+            ),
+            allow_unidentified_callers: env::bool_or(&var("ALLOW_UNIDENTIFIED_CALLERS"), false)?,
+            max_concurrent_nexus_tasks: env::parse_or(
+                &var("MAX_CONCURRENT_NEXUS_TASKS"),
+                32,
+                "a positive number",
+            )?,
+            metrics_bind: service_kit::telemetry::metrics_bind(
+                &var("METRICS_BIND"),
+                team.metrics_bind,
+            )?,
+        })
+    }
+
+    /// `team`'s defaults against a server at `address` (`host:port`), without
+    /// metrics: for tests.
+    pub fn local(team: &Team, address: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            service: team.service,
+            temporal: TemporalSettings::local(address, team.namespace, team.service)?,
+            task_queue: team.task_queue.to_owned(),
+            allowed_caller_namespaces: env::split_list(team.caller_namespaces),
+            allow_unidentified_callers: false,
+            max_concurrent_nexus_tasks: 32,
+            metrics_bind: None,
+        })
+    }
+
+    /// The Nexus worker shares the SDK worker's namespace, task queue and identity.
+    fn nexus_options(&self, metrics: Option<Arc<dyn CoreMeter>>) -> NexusWorkerOptions {
+        let policy = CallerPolicy::allow_namespaces(self.allowed_caller_namespaces.clone())
+            .with_unidentified_callers(self.allow_unidentified_callers);
+        let mut options = NexusWorkerOptions::new(
+            self.temporal.namespace.clone(),
+            self.task_queue.clone(),
+            policy,
+            self.temporal.connection.identity.clone(),
+        );
+        options.max_concurrent_tasks = self.max_concurrent_nexus_tasks;
+        options.metrics = metrics;
+        options
+    }
+}
+
+/// A team's worker process, connected and serving metrics, waiting for its
+/// registrations: [`WorkerHost::worker`] for workflows and activities,
+/// [`WorkerHost::serve_nexus`] for Nexus services. [`WorkerHost::run`] runs it.
+pub struct WorkerHost {
+    config: HostConfig,
+    meter: Option<Arc<dyn CoreMeter>>,
+    connection: Connection,
+    worker: WorkerOptions,
+    nexus: Option<NexusServices>,
+}
+
+impl WorkerHost {
+    /// Serves `/metrics` (when configured) and connects to Temporal. Must be called
+    /// inside a Tokio runtime.
+    pub async fn connect(config: HostConfig) -> anyhow::Result<Self> {
+        let metrics = service_kit::telemetry::start_metrics(config.service, config.metrics_bind)?;
+        let connection = config.temporal.connect().await?;
+        let worker = WorkerOptions::new(config.task_queue.clone()).build();
+        Ok(Self {
+            meter: metrics.map(|metrics| metrics.meter),
+            connection,
+            worker,
+            nexus: None,
+            config,
+        })
+    }
+
+    /// Where the team's own instruments go (`None` when metrics are off).
+    pub fn meter(&self) -> Option<Arc<dyn CoreMeter>> {
+        self.meter.clone()
+    }
+
+    /// The SDK worker's options: register the team's workflows and activities here.
+    pub fn worker(&mut self) -> &mut WorkerOptions {
+        &mut self.worker
+    }
+
+    /// Serves `services` on the task queue, beside the SDK worker.
+    pub fn serve_nexus(&mut self, services: NexusServices) -> &mut Self {
+        self.nexus = Some(services);
+        self
+    }
+
+    /// Runs until `shutdown` resolves, then lets in-flight tasks finish. When either
+    /// worker stops on an error, the other is stopped too, and the first error is
+    /// returned.
+    ///
+    /// The SDK worker's future is not `Send` (workflow code runs on a local task
+    /// set), so `run` is awaited on the caller's task, never spawned. The Nexus worker
+    /// runs on a task of its own.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            config,
+            meter,
+            connection,
+            worker,
+            nexus,
+        } = self;
+        let service = config.service;
+        let nexus = match nexus {
+            Some(services) => Some(
+                NexusWorker::new(
+                    connection.clone(),
+                    config.nexus_options(meter.clone()),
+                    services,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        let telemetry = TelemetryOptions::builder().maybe_metrics(meter).build();
+        let runtime_options = RuntimeOptions::builder()
+            .telemetry_options(telemetry)
+            .build()
+            .map_err(anyhow::Error::msg)?;
+        let runtime =
+            Runtime::from_current_tokio(runtime_options).context("creating the SDK runtime")?;
+        let client = Client::new(
+            connection,
+            ClientOptions::new(config.temporal.namespace.clone()).build(),
+        )
+        .context("creating the Temporal client")?;
+        let mut worker = Worker::new(&runtime, client, worker)
+            .with_context(|| format!("creating {service}'s SDK worker"))?;
+
+        let shutdown = Shutdown::on(shutdown);
+        let nexus = nexus.map(|nexus| {
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                let result = nexus.run(shutdown.triggered()).await;
+                shutdown.trigger();
+                result
+            })
+        });
+        let stop_workflows = worker.shutdown_handle();
+        let stopper = tokio::spawn({
+            let triggered = shutdown.triggered();
+            async move {
+                triggered.await;
+                stop_workflows();
+            }
+        });
+        tracing::info!(
+            namespace = %config.temporal.namespace,
+            task_queue = %config.task_queue,
+            "{service} polling"
+        );
+        let workflows = worker
+            .run()
+            .await
+            .with_context(|| format!("running {service}'s SDK worker"));
+        stopper.abort();
+        // The SDK worker may have stopped on its own (an error): stop the Nexus one.
+        shutdown.trigger();
+        let nexus = match nexus {
+            Some(task) => task
+                .await
+                .context("the Nexus worker's task panicked")
+                .and_then(|result| {
+                    result.with_context(|| format!("running {service}'s Nexus worker"))
+                }),
+            None => Ok(()),
+        };
+        tracing::info!("{service} stopped");
+        service_kit::first_error(workflows, nexus)
+    }
+}
