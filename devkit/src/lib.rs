@@ -21,6 +21,7 @@
 //! - [`probe`]: a test caller workflow that calls one Nexus operation and reports
 //!   what it saw.
 //! - [`replay`]: replays every recorded history of a workflow through its current code.
+//! - [`table_dump`]: whole database tables as text, to compare before and after.
 //! - [`worker_thread`]: a worker run on a thread of its own, as a process would run it.
 
 pub mod browser;
@@ -33,5 +34,6 @@ pub mod postgres;
 pub mod probe;
 pub mod process;
 pub mod replay;
+pub mod table_dump;
 pub mod temporal_cli;
 pub mod worker_thread;

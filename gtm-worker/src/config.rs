@@ -17,6 +17,10 @@ pub const TEAM: Team = Team {
     metrics_bind: "127.0.0.1:9101",
 };
 
+/// Default GTM database (`GTM_DATABASE_URL`): an SQLite file in the project-local data
+/// folder, `.data/`. `cargo xtask up` and `cargo xtask seed` use it too.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:.data/gtm.db";
+
 /// Everything gtm-worker needs to know to run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -37,7 +41,7 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Self {
             host: HostConfig::from_env(&TEAM)?,
-            database_url: env::var_or("GTM_DATABASE_URL", seed_data::DEFAULT_GTM_DATABASE_URL),
+            database_url: env::var_or("GTM_DATABASE_URL", DEFAULT_DATABASE_URL),
             marketing_endpoint: env::var_or("GTM_MARKETING_ENDPOINT", endpoints::MARKETING_ABM),
             abm_timeout: Duration::from_secs(env::parse_or(
                 "GTM_ABM_TIMEOUT_SECS",

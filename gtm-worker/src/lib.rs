@@ -4,6 +4,10 @@
 //! - [`step_runner`]: what every step does besides its work: progress, summaries,
 //!   telemetry, search attributes.
 //! - [`activities`]: steps 1-7 and 9, over the GTM database ([`store`]).
+//! - [`store`]: the GTM database and its schema: the migrations in `migrations/`
+//!   ([`store::MIGRATOR`]), applied by [`store::GtmStore::open`].
+//! - [`seed`]: GTM's part of the shared seed set (`seed-data`) into that database;
+//!   `gtm-worker seed` runs it.
 //! - [`nexus`]: the `gtm.coordinator.v1` Nexus service: `runCoordinator` starts a
 //!   coordinator for another namespace (Marketing's campaign launches) and completes
 //!   with its brief.
@@ -20,6 +24,7 @@ mod config;
 pub mod nexus;
 pub mod recommendations;
 pub mod scoring;
+pub mod seed;
 pub mod step_runner;
 pub mod store;
 pub mod telemetry;
@@ -28,7 +33,7 @@ pub mod workflows;
 use std::future::Future;
 
 use anyhow::Context;
-pub use config::{Config, TEAM};
+pub use config::{Config, DEFAULT_DATABASE_URL, TEAM};
 use nexus_handler::WorkerHost;
 
 use crate::activities::CoordinatorActivities;
@@ -41,12 +46,9 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let pool = seed_data::db::connect(&config.database_url).await?;
-    seed_data::GTM_MIGRATOR
-        .run(&pool)
+    let store = GtmStore::open(&config.database_url)
         .await
-        .context("migrating the GTM database")?;
-    let store = GtmStore::new(pool.clone());
+        .context("opening the GTM database")?;
 
     let mut host = WorkerHost::connect(config.host.clone()).await?;
     let settings = CoordinatorSettings::new(
@@ -57,7 +59,7 @@ pub async fn run(
     host.worker()
         .register_workflow_with_factory(move || DrewCoordinator::new(settings.clone()))
         .context("registering DrewCoordinator")?
-        .register_activities(CoordinatorActivities::new(store));
+        .register_activities(CoordinatorActivities::new(store.clone()));
     host.serve_nexus(nexus::services(&config.host.task_queue));
     tracing::info!(
         marketing_endpoint = %config.marketing_endpoint,
@@ -65,6 +67,6 @@ pub async fn run(
         "step 8 asks Marketing"
     );
     let result = host.run(shutdown).await;
-    pool.close().await;
+    store.close().await;
     result
 }

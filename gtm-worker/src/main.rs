@@ -31,11 +31,10 @@ async fn main() -> anyhow::Result<()> {
 /// Migrates the GTM database and loads GTM's part of the shipped seed set.
 async fn seed(config: &Config) -> anyhow::Result<()> {
     let seed = seed_data::model::SeedSet::shipped().context("reading the shipped seed set")?;
-    let pool = seed_data::db::connect(&config.database_url).await?;
-    let report = seed_data::load::load_gtm(&pool, &seed, chrono::Utc::now()).await;
-    pool.close().await;
-    let report = report.context("seeding the GTM database")?;
-    let database = seed_data::db::redact(&config.database_url);
+    let report = gtm_worker::seed::load_url(&config.database_url, &seed, chrono::Utc::now())
+        .await
+        .context("seeding the GTM database")?;
+    let database = service_kit::db::redact(&config.database_url);
     tracing::info!(%database, %report, "GTM database ready");
     Ok(())
 }

@@ -1,11 +1,22 @@
 //! The GTM database: accounts and what sales knows about them, and stored briefs.
+//!
+//! GTM owns this schema: its migrations live in `gtm-worker/migrations/` (portable SQL
+//! that runs unchanged on SQLite and PostgreSQL), embedded as [`MIGRATOR`], and
+//! [`GtmStore::open`] applies them whenever the worker (or its `seed` command) opens
+//! the database. Released migration files are never edited: sqlx checksums them.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use seed_data::model::{ContactRole, OpportunityStage};
 use serde::{Deserialize, Serialize};
+use service_kit::db::{self, DbError};
 use shared_contracts::coordinator::CoordinatorBrief;
 use sqlx::any::AnyRow;
+use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row};
+
+/// Migrations of the GTM database (accounts, contacts, opportunities, intent signals,
+/// coordinator briefs).
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// An account row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,9 +120,26 @@ pub struct GtmStore {
 }
 
 impl GtmStore {
+    /// Opens the GTM database at `url` (an SQLite file, created when missing, or a
+    /// `postgres://` URL) and applies the migrations it lacks.
+    pub async fn open(url: &str) -> Result<Self, DbError> {
+        Ok(Self::new(db::connect_and_migrate(url, &MIGRATOR).await?))
+    }
+
     /// A store over an open, migrated pool.
     pub fn new(pool: AnyPool) -> Self {
         Self { pool }
+    }
+
+    /// The underlying pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned: the last thing
+    /// a worker does, so SQLite checkpoints and removes its WAL files.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// The account, if it exists.

@@ -17,6 +17,11 @@ pub const TEAM: Team = Team {
     metrics_bind: "127.0.0.1:9102",
 };
 
+/// Default Marketing database (`MARKETING_DATABASE_URL`): an SQLite file in the
+/// project-local data folder, `.data/`. `cargo xtask up` and `cargo xtask seed` use it
+/// too.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:.data/marketing.db";
+
 /// Everything marketing-worker needs to know to run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -38,10 +43,7 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Self {
             host: HostConfig::from_env(&TEAM)?,
-            database_url: env::var_or(
-                "MARKETING_DATABASE_URL",
-                seed_data::DEFAULT_MARKETING_DATABASE_URL,
-            ),
+            database_url: env::var_or("MARKETING_DATABASE_URL", DEFAULT_DATABASE_URL),
             gtm_endpoint: env::var_or("MARKETING_GTM_ENDPOINT", endpoints::GTM_COORDINATOR),
             coordinator_timeout: Duration::from_secs(env::parse_or(
                 "MARKETING_COORDINATOR_TIMEOUT_SECS",

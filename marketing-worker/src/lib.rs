@@ -6,7 +6,10 @@
 //!   account of a campaign by calling GTM's `gtm.coordinator.v1` through Nexus.
 //! - [`activities`]: the launch's reads and writes of the Marketing database.
 //! - [`store`]: the Marketing database (programs, enrolments, campaigns, launch
-//!   results).
+//!   results) and its schema: the migrations in `migrations/` ([`store::MIGRATOR`]),
+//!   applied by [`store::MarketingStore::open`].
+//! - [`seed`]: Marketing's part of the shared seed set (`seed-data`) into that
+//!   database; `marketing-worker seed` runs it.
 //!
 //! [`run`] is the worker's own choices on the shared worker host
 //! ([`nexus_handler::WorkerHost`]): the Marketing database, `marketing.abm.v1` on the
@@ -16,13 +19,14 @@
 pub mod activities;
 mod config;
 pub mod nexus;
+pub mod seed;
 pub mod store;
 pub mod workflows;
 
 use std::future::Future;
 
 use anyhow::Context;
-pub use config::{Config, TEAM};
+pub use config::{Config, DEFAULT_DATABASE_URL, TEAM};
 use nexus_handler::WorkerHost;
 
 use crate::activities::LaunchActivities;
@@ -35,12 +39,9 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let pool = seed_data::db::connect(&config.database_url).await?;
-    seed_data::MARKETING_MIGRATOR
-        .run(&pool)
+    let store = MarketingStore::open(&config.database_url)
         .await
-        .context("migrating the Marketing database")?;
-    let store = MarketingStore::new(pool.clone());
+        .context("opening the Marketing database")?;
 
     let mut host = WorkerHost::connect(config.host.clone()).await?;
     host.serve_nexus(nexus::services(store.clone()));
@@ -51,13 +52,13 @@ pub async fn run(
     host.worker()
         .register_workflow_with_factory(move || CampaignLaunch::new(settings.clone()))
         .context("registering CampaignLaunch")?
-        .register_activities(LaunchActivities::new(store));
+        .register_activities(LaunchActivities::new(store.clone()));
     tracing::info!(
         gtm_endpoint = %config.gtm_endpoint,
         coordinator_timeout_secs = config.coordinator_timeout.as_secs(),
         "campaign launches call GTM"
     );
     let result = host.run(shutdown).await;
-    pool.close().await;
+    store.close().await;
     result
 }

@@ -39,11 +39,10 @@ async fn main() -> anyhow::Result<()> {
 /// Migrates the Marketing database and loads Marketing's part of the shipped seed set.
 async fn seed(config: &Config) -> anyhow::Result<()> {
     let seed = seed_data::model::SeedSet::shipped().context("reading the shipped seed set")?;
-    let pool = seed_data::db::connect(&config.database_url).await?;
-    let report = seed_data::load::load_marketing(&pool, &seed).await;
-    pool.close().await;
-    let report = report.context("seeding the Marketing database")?;
-    let database = seed_data::db::redact(&config.database_url);
+    let report = marketing_worker::seed::load_url(&config.database_url, &seed)
+        .await
+        .context("seeding the Marketing database")?;
+    let database = service_kit::db::redact(&config.database_url);
     tracing::info!(%database, %report, "Marketing database ready");
     Ok(())
 }

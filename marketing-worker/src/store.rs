@@ -1,13 +1,25 @@
 //! The Marketing database: ABM programs and who is enrolled in them, campaigns and
 //! their target accounts, and what each campaign launch did for each account.
+//!
+//! Marketing owns this schema: its migrations live in `marketing-worker/migrations/`
+//! (portable SQL that runs unchanged on SQLite and PostgreSQL), embedded as
+//! [`MIGRATOR`], and [`MarketingStore::open`] applies them whenever the worker (or its
+//! `seed` command) opens the database. Released migration files are never edited:
+//! sqlx checksums them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use service_kit::db::{self, DbError};
 use shared_contracts::AccountId;
 use shared_contracts::abm::{AbmCheckResponse, AbmStatus};
 use shared_contracts::campaign::{LaunchAccountResult, LaunchAccountStatus};
 use sqlx::any::AnyRow;
+use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row};
+
+/// Migrations of the Marketing database (ABM programs, enrolments, campaigns, campaign
+/// launch results).
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// Access to the Marketing database.
 #[derive(Debug, Clone)]
@@ -75,6 +87,12 @@ pub struct Enrolment {
 }
 
 impl MarketingStore {
+    /// Opens the Marketing database at `url` (an SQLite file, created when missing, or
+    /// a `postgres://` URL) and applies the migrations it lacks.
+    pub async fn open(url: &str) -> Result<Self, DbError> {
+        Ok(Self::new(db::connect_and_migrate(url, &MIGRATOR).await?))
+    }
+
     /// A store over an open, migrated pool.
     pub fn new(pool: AnyPool) -> Self {
         Self { pool }
@@ -83,6 +101,12 @@ impl MarketingStore {
     /// The underlying pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned: the last thing
+    /// a worker does, so SQLite checkpoints and removes its WAL files.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// Every program the account is enrolled in.

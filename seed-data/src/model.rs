@@ -1,8 +1,8 @@
 //! The seed files' shapes, their vocabulary, and the checks that keep them consistent.
 //!
 //! Dates in the GTM seed are relative (`daysAgo`, `closeInDays`) so that a freshly
-//! loaded database always looks current: the loader turns them into dates on the day
-//! it runs.
+//! loaded database always looks current: GTM's loader (`gtm_worker::seed`) turns them
+//! into dates on the day it runs.
 
 use std::collections::{BTreeMap, BTreeSet};
 

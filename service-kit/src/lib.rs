@@ -1,10 +1,13 @@
 //! Plumbing shared by `gtm-worker`, `marketing-worker` and `web`: nothing about the
-//! business, only how a service starts and stops.
+//! business, only how a service starts, stops and opens its database.
 //!
 //! - [`telemetry`]: logs (text or JSON), traces (OTLP when configured) and
 //!   Prometheus metrics.
 //! - [`trace`]: W3C trace context across Nexus calls and workflow starts.
 //! - [`env`]: settings from environment variables, with defaults and clear errors.
+//! - [`db`]: a database pool from a URL (SQLite file or PostgreSQL), read-write and
+//!   migrated for the team that owns it, read-only for the dashboard; and
+//!   [`db::load`], the transaction each team's seed loader inserts through.
 //! - [`health`]: the `healthcheck` command of each binary, for container healthchecks.
 //! - [`first_error`]: one result from a service's several loops.
 //! - [`shutdown_signal`]: resolves on Ctrl-C or SIGTERM; drives every graceful shutdown.
@@ -15,6 +18,7 @@
 //!   `TEMPORAL_TLS*`, `TEMPORAL_PROFILE` with `temporal.toml`), as every Temporal SDK
 //!   and the CLI read them.
 
+pub mod db;
 pub mod env;
 pub mod health;
 pub mod telemetry;

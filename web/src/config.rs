@@ -6,6 +6,16 @@ use anyhow::Context;
 use service_kit::{TemporalSettings, env};
 use shared_contracts::names::{namespaces, task_queues};
 
+/// Default GTM database: the SQLite file gtm-worker defaults to
+/// (`gtm_worker::DEFAULT_DATABASE_URL`); gtm-worker owns, creates and migrates it. A
+/// constant of its own, as the dashboard does not depend on the workers.
+pub const DEFAULT_GTM_DATABASE_URL: &str = "sqlite:.data/gtm.db";
+
+/// Default Marketing database: the SQLite file marketing-worker defaults to
+/// (`marketing_worker::DEFAULT_DATABASE_URL`); marketing-worker owns, creates and
+/// migrates it.
+pub const DEFAULT_MARKETING_DATABASE_URL: &str = "sqlite:.data/marketing.db";
+
 /// Everything the dashboard needs to know to run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -16,7 +26,8 @@ pub struct Config {
     /// Task queue coordinator runs are started on (`GTM_TASK_QUEUE`, default
     /// `gtm-coordinator`).
     pub task_queue: String,
-    /// GTM database, for accounts and stored briefs (`GTM_DATABASE_URL`).
+    /// GTM database, for accounts and stored briefs (`GTM_DATABASE_URL`, default
+    /// `sqlite:.data/gtm.db`).
     pub gtm_database_url: String,
     /// Temporal Web UI, for deep links (`TEMPORAL_UI_URL`, default
     /// `http://127.0.0.1:8233`).
@@ -45,13 +56,13 @@ impl Config {
             })?,
             temporal: TemporalSettings::from_env(namespaces::GTM, "web")?,
             task_queue: env::var_or("GTM_TASK_QUEUE", task_queues::GTM_COORDINATOR),
-            gtm_database_url: env::var_or("GTM_DATABASE_URL", seed_data::DEFAULT_GTM_DATABASE_URL),
+            gtm_database_url: env::var_or("GTM_DATABASE_URL", DEFAULT_GTM_DATABASE_URL),
             temporal_ui_url: env::var_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
             marketing_namespace: env::var_or("MARKETING_NAMESPACE", namespaces::MARKETING),
             marketing_task_queue: env::var_or("MARKETING_TASK_QUEUE", task_queues::MARKETING_ABM),
             marketing_database_url: env::var_or(
                 "MARKETING_DATABASE_URL",
-                seed_data::DEFAULT_MARKETING_DATABASE_URL,
+                DEFAULT_MARKETING_DATABASE_URL,
             ),
             metrics_bind: service_kit::telemetry::metrics_bind(
                 "WEB_METRICS_BIND",
@@ -70,7 +81,7 @@ impl Config {
             temporal_ui_url: "http://127.0.0.1:8233".to_owned(),
             marketing_namespace: namespaces::MARKETING.to_owned(),
             marketing_task_queue: task_queues::MARKETING_ABM.to_owned(),
-            marketing_database_url: seed_data::DEFAULT_MARKETING_DATABASE_URL.to_owned(),
+            marketing_database_url: DEFAULT_MARKETING_DATABASE_URL.to_owned(),
             metrics_bind: None,
         })
     }

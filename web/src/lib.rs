@@ -43,7 +43,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
-pub use config::Config;
+pub use config::{Config, DEFAULT_GTM_DATABASE_URL, DEFAULT_MARKETING_DATABASE_URL};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, TraceLayer};
@@ -224,10 +224,10 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     // The dashboard reads both teams' databases and writes neither: each team's worker
     // owns (creates, migrates, writes) its own.
-    let gtm_pool = seed_data::db::connect_read_only(&config.gtm_database_url)
+    let gtm_pool = service_kit::db::connect_read_only(&config.gtm_database_url)
         .await
         .context("opening the GTM database (read-only); has gtm-worker migrated it?")?;
-    let marketing_pool = seed_data::db::connect_read_only(&config.marketing_database_url)
+    let marketing_pool = service_kit::db::connect_read_only(&config.marketing_database_url)
         .await
         .context("opening the Marketing database (read-only); has marketing-worker migrated it?")?;
     let state = AppState::new(&config, gtm_pool.clone(), marketing_pool.clone());

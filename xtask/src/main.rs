@@ -7,6 +7,8 @@
 //! - `test`: installs what the tests need (Temporal CLI, PostgreSQL), then runs the
 //!   format check, clippy with warnings denied, and every test in the workspace.
 //! - `install`: only the installs.
+//! - `seed`: migrates both teams' databases and loads the seed set into them, each
+//!   through its own worker's loader.
 //! - `bench`: throughput, latency, CPU and memory end to end, and the Nexus hop's
 //!   cost against a plain activity; reports in `bench/results/`. (`bench-worker` is
 //!   the bench's baseline worker, which the bench starts itself.)
@@ -21,6 +23,7 @@
 mod bench;
 mod docker_images;
 mod install;
+mod seed;
 mod test;
 mod up;
 
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         "up" => up::run(),
         "test" => test::run(rest),
         "install" => install::run(),
+        "seed" => seed::run(),
         "bench" => bench::run(rest),
         "bench-worker" => bench::serve_baseline(rest),
         "docker-images" => docker_images::run(rest),
@@ -63,6 +67,9 @@ commands:
   test     install test dependencies, then fmt check, clippy, and every test
            (arguments after `--` go to `cargo test`)
   install  install the Temporal CLI into .tools/ (and PostgreSQL, Chromium for tests)
+  seed     migrate both databases and load the seed set into each, through each
+           team's own loader (GTM_DATABASE_URL, MARKETING_DATABASE_URL; default
+           .data/gtm.db, .data/marketing.db); a second run inserts nothing
   bench    throughput, latency, CPU and memory end to end (release build), Nexus
            against a plain-activity baseline; reports in bench/results/
            [--scenario default|load] [--runs N] [--concurrency C] [--name NAME]

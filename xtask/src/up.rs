@@ -5,7 +5,8 @@
 //!    `gtm` and `marketing`, the coordinator's search attributes, and its state in
 //!    `.data/temporal.db`, so runs survive a restart.
 //! 3. Both Nexus endpoints, created if missing, and listed before we go on.
-//! 4. Build; migrate and seed both databases (`.data/gtm.db`, `.data/marketing.db`).
+//! 4. Build; migrate and seed both databases (`.data/gtm.db`, `.data/marketing.db`),
+//!    each through its team's own loader, as `cargo xtask seed` does.
 //! 5. `marketing-worker`, `gtm-worker` and `web`, their output prefixed with their name.
 //!
 //! Ctrl-C (or any of the three exiting) stops everything, in reverse order.
@@ -87,16 +88,8 @@ async fn up() -> anyhow::Result<()> {
     cargo_build().await?;
 
     step("migrating and seeding the databases");
+    crate::seed::seed_from_env().await?;
     let env = service_env(&server);
-    let status = Command::new(binary("seed-data"))
-        .envs(env.iter().cloned())
-        .current_dir(paths::workspace_root())
-        .status()
-        .await
-        .context("running seed-data")?;
-    if !status.success() {
-        bail!("seeding the databases failed ({status})");
-    }
 
     step("starting services");
     let mut children = Vec::new();
@@ -139,11 +132,11 @@ fn service_env(server: &DevServer) -> Vec<(String, String)> {
         ("TEMPORAL_ADDRESS".to_owned(), server.address()),
         (
             "GTM_DATABASE_URL".to_owned(),
-            seed_data::DEFAULT_GTM_DATABASE_URL.to_owned(),
+            gtm_worker::DEFAULT_DATABASE_URL.to_owned(),
         ),
         (
             "MARKETING_DATABASE_URL".to_owned(),
-            seed_data::DEFAULT_MARKETING_DATABASE_URL.to_owned(),
+            marketing_worker::DEFAULT_DATABASE_URL.to_owned(),
         ),
         ("WEB_BIND".to_owned(), format!("127.0.0.1:{WEB_PORT}")),
         (

@@ -47,11 +47,10 @@ fn brief(recommendation: &str) -> CoordinatorBrief {
 }
 
 async fn stores_once(url: &str) {
-    let pool = seed_data::db::connect(url).await.unwrap();
-    seed_data::load::load_gtm(&pool, &SeedSet::shipped().unwrap(), Utc::now())
+    let store = GtmStore::open(url).await.unwrap();
+    gtm_worker::seed::load(&store, &SeedSet::shipped().unwrap(), Utc::now())
         .await
         .unwrap();
-    let store = GtmStore::new(pool);
 
     let first = store
         .save_brief("drew-acme-corp-1", "run-a", &brief("first"))

@@ -136,7 +136,7 @@ async fn bad_input_unknown_operations_and_foreign_callers_fail_at_once() {
 #[tokio::test]
 async fn a_database_outage_is_retried_until_the_callers_deadline() {
     let mut stack = MarketingStack::start().await;
-    let admin = seed_data::db::connect(&stack.database_url).await.unwrap();
+    let admin = service_kit::db::connect(&stack.database_url).await.unwrap();
     sqlx::query("ALTER TABLE program_enrolments RENAME TO program_enrolments_offline")
         .execute(&admin)
         .await

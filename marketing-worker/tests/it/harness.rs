@@ -25,11 +25,9 @@ impl MarketingStack {
 
         let dir = tempfile::tempdir().unwrap();
         let database_url = format!("sqlite:{}/marketing.db", dir.path().display());
-        let pool = seed_data::db::connect(&database_url).await.unwrap();
-        seed_data::load::load_marketing(&pool, &SeedSet::shipped().unwrap())
+        marketing_worker::seed::load_url(&database_url, &SeedSet::shipped().unwrap())
             .await
             .unwrap();
-        pool.close().await;
 
         let config = marketing_worker::Config::local(&server.address(), &database_url).unwrap();
         let worker = worker_thread::spawn(move |stop| marketing_worker::run(config, stop));

@@ -4,11 +4,13 @@
 //!   `marketing.abm.v1` through the `marketing-abm` endpoint, exactly as the
 //!   coordinator's step 8 does;
 //! - determinism: recorded campaign-launch histories replay through today's code;
-//! - the campaign and launch-result store on a fresh database.
+//! - the campaign and launch-result store, and the seed loader, on a fresh database
+//!   of each backend.
 //!
 //! Campaign launches end to end, with the GTM side, live in `system-tests`.
 
 mod check_abm_program;
 mod harness;
 mod replay;
+mod seed;
 mod store;

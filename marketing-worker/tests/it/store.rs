@@ -21,11 +21,10 @@ fn outcome(account: &str, status: LaunchAccountStatus, detail: &str) -> LaunchAc
 }
 
 async fn records_each_outcome_once(url: &str) {
-    let pool = seed_data::db::connect(url).await.unwrap();
-    seed_data::load::load_marketing(&pool, &SeedSet::shipped().unwrap())
+    let store = MarketingStore::open(url).await.unwrap();
+    marketing_worker::seed::load(&store, &SeedSet::shipped().unwrap())
         .await
         .unwrap();
-    let store = MarketingStore::new(pool);
 
     let campaign = store
         .campaign("q1-enterprise-launch")

@@ -467,7 +467,7 @@ async fn a_bad_target_fails_only_its_own_account() {
 
 /// Adds a campaign with these targets to the test's Marketing database.
 async fn insert_campaign(system: &System, id: &str, targets: &[&str]) {
-    let pool = seed_data::db::connect(&system.marketing_database_url)
+    let pool = service_kit::db::connect(&system.marketing_database_url)
         .await
         .unwrap();
     sqlx::query(
@@ -494,7 +494,7 @@ async fn insert_campaign(system: &System, id: &str, targets: &[&str]) {
 }
 
 async fn launch_results(system: &System, launch_id: &str) -> Vec<LaunchResultRecord> {
-    let pool = seed_data::db::connect(&system.marketing_database_url)
+    let pool = service_kit::db::connect(&system.marketing_database_url)
         .await
         .unwrap();
     let rows = MarketingStore::new(pool.clone())

@@ -232,7 +232,7 @@ impl Stack {
                 format!("sqlite:{}", copy.display())
             }
         };
-        let pool = seed_data::db::connect_read_only(&url).await.unwrap();
+        let pool = service_kit::db::connect_read_only(&url).await.unwrap();
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT workflow_id, COUNT(*) FROM coordinator_briefs GROUP BY workflow_id",
         )

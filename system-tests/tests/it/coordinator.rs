@@ -120,7 +120,7 @@ async fn acme_corp_gets_a_brief_that_uses_its_active_abm_program() {
             assert_eq!(attributes["CoordinatorStep"].data, b"\"done\"");
 
             // The brief is stored once.
-            let pool = seed_data::db::connect(&system.gtm_database_url)
+            let pool = service_kit::db::connect(&system.gtm_database_url)
                 .await
                 .unwrap();
             let rows: i64 = sqlx::query_scalar(

@@ -67,14 +67,12 @@ impl System {
         let seed = SeedSet::shipped().unwrap();
         let gtm_database_url = format!("sqlite:{}/gtm.db", dir.path().display());
         let marketing_database_url = format!("sqlite:{}/marketing.db", dir.path().display());
-        seed_data::load::load_urls(
-            &gtm_database_url,
-            &marketing_database_url,
-            &seed,
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
+        gtm_worker::seed::load_url(&gtm_database_url, &seed, chrono::Utc::now())
+            .await
+            .unwrap();
+        marketing_worker::seed::load_url(&marketing_database_url, &seed)
+            .await
+            .unwrap();
 
         let marketing_worker = marketing.then(|| {
             let config =
@@ -299,7 +297,7 @@ where
 
 /// How many briefs the GTM database holds for each workflow id.
 pub async fn briefs_per_workflow(system: &System) -> std::collections::BTreeMap<String, i64> {
-    let pool = seed_data::db::connect(&system.gtm_database_url)
+    let pool = service_kit::db::connect(&system.gtm_database_url)
         .await
         .unwrap();
     let rows: Vec<(String, i64)> =

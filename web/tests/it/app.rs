@@ -2,6 +2,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use chrono::Utc;
+use gtm_worker::store::GtmStore;
+use marketing_worker::store::MarketingStore;
 use seed_data::model::SeedSet;
 use tower::ServiceExt;
 
@@ -21,17 +23,18 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let gtm_database_url = format!("sqlite:{}/gtm.db", dir.path().display());
         let seed = SeedSet::shipped().unwrap();
-        let pool = seed_data::db::connect(&gtm_database_url).await.unwrap();
-        seed_data::load::load_gtm(&pool, &seed, Utc::now())
+        let gtm = GtmStore::open(&gtm_database_url).await.unwrap();
+        gtm_worker::seed::load(&gtm, &seed, Utc::now())
             .await
             .unwrap();
         let marketing_url = format!("sqlite:{}/marketing.db", dir.path().display());
-        let marketing = seed_data::db::connect(&marketing_url).await.unwrap();
-        seed_data::load::load_marketing(&marketing, &seed)
+        let marketing = MarketingStore::open(&marketing_url).await.unwrap();
+        marketing_worker::seed::load(&marketing, &seed)
             .await
             .unwrap();
         let config = web::Config::local(temporal_address, &gtm_database_url).unwrap();
-        let router = web::router(web::AppState::new(&config, pool, marketing));
+        let state = web::AppState::new(&config, gtm.pool().clone(), marketing.pool().clone());
+        let router = web::router(state);
         Self { router, _dir: dir }
     }
 
@@ -78,4 +81,17 @@ pub fn select(html: &str, selector: &str) -> Vec<String> {
 
 pub fn assert_status(response: &Response<Body>, status: StatusCode) {
     assert_eq!(response.status(), status, "{response:?}");
+}
+
+/// With no settings, the dashboard reads the very files the workers create.
+#[test]
+fn default_databases_are_the_workers_own() {
+    assert_eq!(
+        web::DEFAULT_GTM_DATABASE_URL,
+        gtm_worker::DEFAULT_DATABASE_URL
+    );
+    assert_eq!(
+        web::DEFAULT_MARKETING_DATABASE_URL,
+        marketing_worker::DEFAULT_DATABASE_URL
+    );
 }

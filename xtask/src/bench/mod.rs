@@ -357,19 +357,13 @@ impl Databases {
             gtm: format!("sqlite:{}/gtm.db", dir.display()),
             marketing: format!("sqlite:{}/marketing.db", dir.display()),
         };
-        seed_data::load::load_urls(
-            &databases.gtm,
-            &databases.marketing,
-            seed,
-            chrono::Utc::now(),
-        )
-        .await?;
+        crate::seed::load_both(&databases.gtm, &databases.marketing, seed).await?;
         Ok(databases)
     }
 
     /// Fails unless each of `workflow_ids` stored exactly one brief.
     async fn check_one_brief_each(&self, workflow_ids: &[String]) -> anyhow::Result<()> {
-        let pool = seed_data::db::connect(&self.gtm).await?;
+        let pool = service_kit::db::connect(&self.gtm).await?;
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT workflow_id, COUNT(*) FROM coordinator_briefs GROUP BY workflow_id",
         )

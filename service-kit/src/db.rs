@@ -1,12 +1,22 @@
 //! Opening a database from a URL: SQLite by default, PostgreSQL for `postgres://`.
 //!
-//! Both backends go through sqlx's `Any` driver, so the stores above hold one pool
+//! Both backends go through sqlx's `Any` driver, so each team's store holds one pool
 //! type and one set of portable SQL (`$1` placeholders work on both).
+//!
+//! - [`connect_and_migrate`]: what a team's worker does with its own database (its
+//!   store's `open`): create it if missing, then apply the team's migrations.
+//! - [`connect_read_only`]: what the dashboard does with both teams' databases: read,
+//!   never create, migrate or write.
+//! - [`load`]: loading seed rows, one transaction per database, each row inserted
+//!   only if missing.
+
+pub mod load;
 
 use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::{AnyPool, Executor};
 
 /// Which database a URL points at.
@@ -52,6 +62,14 @@ pub enum DbError {
         /// Why.
         source: sqlx::Error,
     },
+    /// A migration failed (or the database holds one this build does not know).
+    #[error("cannot migrate {url}: {source}")]
+    Migrate {
+        /// The URL, password removed.
+        url: String,
+        /// Why.
+        source: MigrateError,
+    },
 }
 
 impl Backend {
@@ -94,6 +112,20 @@ enum Journal {
 /// URL asks for `journal_mode=delete`.
 pub async fn connect(url: &str) -> Result<AnyPool, DbError> {
     open(url, Access::ReadWrite).await
+}
+
+/// Opens a pool on `url` as [`connect`] does, then applies `migrator`'s migrations that
+/// the database lacks: how a team's worker opens the database it owns.
+pub async fn connect_and_migrate(url: &str, migrator: &Migrator) -> Result<AnyPool, DbError> {
+    let pool = connect(url).await?;
+    if let Err(source) = migrator.run(&pool).await {
+        pool.close().await;
+        return Err(DbError::Migrate {
+            url: redact(url),
+            source,
+        });
+    }
+    Ok(pool)
 }
 
 /// Opens a pool on `url` that only reads: what a dashboard holds on another team's
