@@ -90,6 +90,11 @@ impl StepId {
             .map_or(0, |index| index + 1)
     }
 
+    /// The step's 0-based index in [`STEPS`] (and in a `progress` result).
+    pub fn index(self) -> usize {
+        self.number() - 1
+    }
+
     /// Looks a step up by its wire id.
     pub fn from_id(id: &str) -> Option<Self> {
         STEPS.into_iter().find(|step| step.id() == id)

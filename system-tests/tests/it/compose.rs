@@ -18,6 +18,7 @@ use devkit::ports;
 use futures::future::join_all;
 use seed_data::model::SeedSet;
 use serde_json::{Value, json};
+use shared_contracts::steps::StepId;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// SPEC's answer for the seeded `acme-corp`.
@@ -341,7 +342,7 @@ async fn the_composed_stack_serves_survives_faults_and_scales() {
     }
     for id in &ids {
         let run = stack.run(id).await;
-        let step8 = &run["steps"][7];
+        let step8 = &run["steps"][StepId::MarketingAbmCheck.index()];
         assert_eq!(step8["id"], "marketing_abm_check");
         let at = |field: &str| {
             chrono::DateTime::parse_from_rfc3339(step8[field].as_str().unwrap()).unwrap()

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use shared_contracts::steps::STEPS;
+use shared_contracts::steps::{STEPS, StepId};
 use temporalio_client::{WorkflowDescribeOptions, WorkflowExecutionStatus};
 use temporalio_common::protos::temporal::api::enums::v1::EventType;
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
@@ -76,13 +76,16 @@ async fn acme_corp_gets_a_brief_that_uses_its_active_abm_program() {
                 statuses.iter().all(|s| s.ends_with("=completed")),
                 "{statuses:?}"
             );
-            assert_eq!(statuses[7], "marketing_abm_check=completed");
+            assert_eq!(
+                statuses[StepId::MarketingAbmCheck.index()],
+                "marketing_abm_check=completed"
+            );
             for step in progress.as_array().unwrap() {
                 assert!(step["startedAt"].as_str().unwrap().ends_with('Z'), "{step}");
                 assert!(!step["summary"].as_str().unwrap().is_empty(), "{step}");
             }
             assert_eq!(
-                progress[7]["summary"],
+                progress[StepId::MarketingAbmCheck.index()]["summary"],
                 "Enterprise Expansion Q1 · active · 3 touches remaining"
             );
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use devkit::browser::ChromeDriver;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use shared_contracts::steps::STEPS;
+use shared_contracts::steps::{STEPS, StepId};
 
 use crate::observability::http_get;
 use crate::system::{self, System};
@@ -269,7 +269,7 @@ async fn a_completed_run_is_shown_with_no_gtm_worker_running() {
     assert_eq!(steps[0]["title"], "Load account");
     assert_eq!(steps[0]["summary"], "Acme Corp");
     assert_eq!(
-        steps[7]["summary"],
+        steps[StepId::MarketingAbmCheck.index()]["summary"],
         "Enterprise Expansion Q1 · active · 3 touches remaining"
     );
     assert_eq!(run["abm"]["inABMProgram"], true);

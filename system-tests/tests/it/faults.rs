@@ -14,6 +14,7 @@ use temporalio_client::{Client, UntypedWorkflow, WorkflowHandle};
 
 use crate::processes::WorkerProcess;
 use crate::system::{System, briefs_per_workflow, progress, result, wait_until};
+use shared_contracts::steps::StepId;
 
 /// Starts one coordinator for each of the first `count` seeded accounts.
 async fn start_batch(
@@ -117,7 +118,7 @@ async fn killing_the_marketing_worker_makes_abm_unavailable_until_it_is_back() {
             format!("Marketing did not answer within {DEADLINE_SECS}s")
         );
         // Step 8 gave up at its deadline, not later.
-        let step = progress(run).await[7].clone();
+        let step = progress(run).await[StepId::MarketingAbmCheck.index()].clone();
         let started: DateTime<Utc> = serde_json::from_value(step["startedAt"].clone()).unwrap();
         let completed: DateTime<Utc> = serde_json::from_value(step["completedAt"].clone()).unwrap();
         let took = completed - started;
