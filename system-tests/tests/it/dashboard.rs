@@ -287,7 +287,7 @@ async fn a_completed_run_is_shown_with_no_gtm_worker_running() {
     assert!(html.contains(r#"id="run-status">Completed<"#), "{html}");
     assert_eq!(
         html.matches(r#"<li class="step completed""#).count(),
-        9,
+        STEPS.len(),
         "{html}"
     );
     assert!(!html.contains(r#"class="note""#), "{html}");
