@@ -47,7 +47,7 @@ pub enum DbError {
         url: String,
     },
     /// The SQLite file's folder could not be created.
-    #[error("cannot create the folder for SQLite database {path}: {source}")]
+    #[error("cannot create the folder for SQLite database {path}")]
     CreateDir {
         /// The folder.
         path: String,
@@ -55,7 +55,7 @@ pub enum DbError {
         source: std::io::Error,
     },
     /// Connecting failed.
-    #[error("cannot connect to {url}: {source}")]
+    #[error("cannot connect to {url}")]
     Connect {
         /// The URL, password removed.
         url: String,
@@ -63,7 +63,7 @@ pub enum DbError {
         source: sqlx::Error,
     },
     /// A migration failed (or the database holds one this build does not know).
-    #[error("cannot migrate {url}: {source}")]
+    #[error("cannot migrate {url}")]
     Migrate {
         /// The URL, password removed.
         url: String,

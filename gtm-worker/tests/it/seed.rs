@@ -69,10 +69,20 @@ async fn a_bad_url_is_a_clear_error() {
     let err = seed::load_url("postgres://nobody@127.0.0.1:1/none", &seed, Utc::now())
         .await
         .unwrap_err();
+    // Each error names its own step once; the causes follow as its source chain.
+    let mut chain = vec![err.to_string()];
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        chain.push(cause.to_string());
+        source = cause.source();
+    }
+    assert_eq!(chain[0], "opening the GTM database", "{chain:?}");
+    assert_eq!(
+        chain[1], "cannot connect to postgres://nobody@127.0.0.1:1/none",
+        "{chain:?}"
+    );
     assert!(
-        err.to_string().starts_with(
-            "opening the GTM database: cannot connect to postgres://nobody@127.0.0.1:1/none"
-        ),
-        "{err}"
+        chain.len() >= 3,
+        "the driver's reason is in the chain: {chain:?}"
     );
 }

@@ -57,7 +57,7 @@ impl fmt::Display for LoadReport {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The database could not be opened or migrated.
-    #[error("opening the {database} database: {source}")]
+    #[error("opening the {database} database")]
     Open {
         /// Whose database (`GTM`, `Marketing`).
         database: &'static str,
@@ -65,7 +65,7 @@ pub enum LoadError {
         source: super::DbError,
     },
     /// A statement of the load failed.
-    #[error("loading {what} into the {database} database: {source}")]
+    #[error("loading {what} into the {database} database")]
     Insert {
         /// Whose database (`GTM`, `Marketing`).
         database: &'static str,
