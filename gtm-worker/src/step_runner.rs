@@ -26,7 +26,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use nexus_handler::innermost_failure;
-use service_kit::trace::RunTrace;
+use opentelemetry::trace::FutureExt as _;
 use shared_contracts::AccountId;
 use shared_contracts::coordinator::{StepProgress, StepStatus, initial_progress};
 use shared_contracts::names::search_attributes;
@@ -39,7 +39,7 @@ use temporalio_sdk::{
 };
 
 use crate::activities::ACCOUNT_NOT_FOUND;
-use crate::telemetry::{CoordinatorTelemetry, Outcome};
+use crate::telemetry::{self, CoordinatorTelemetry, Outcome};
 
 /// The patch that moved `CoordinatorStep` from every step to the end of the run, and
 /// made the `AccountId` upsert conditional on the starter not having set it.
@@ -86,7 +86,6 @@ impl From<ActivityExecutionError> for StepError {
 #[derive(Debug, Clone)]
 pub struct StepRecord {
     progress: Vec<StepProgress>,
-    trace: Option<RunTrace>,
     started_at: Option<DateTime<Utc>>,
     telemetry: CoordinatorTelemetry,
 }
@@ -96,7 +95,6 @@ impl StepRecord {
     pub fn new(telemetry: CoordinatorTelemetry) -> Self {
         Self {
             progress: initial_progress(),
-            trace: None,
             started_at: None,
             telemetry,
         }
@@ -105,11 +103,6 @@ impl StepRecord {
     /// The steps with status, times and summary, in catalogue order.
     pub fn progress(&self) -> &[StepProgress] {
         &self.progress
-    }
-
-    /// The run's trace, once the run has started.
-    pub fn trace(&self) -> Option<&RunTrace> {
-        self.trace.as_ref()
     }
 
     fn step_mut(&mut self, step: StepId) -> Option<&mut StepProgress> {
@@ -133,17 +126,12 @@ pub struct StepRunner<'a, W: HasSteps> {
 }
 
 impl<'a, W: HasSteps> StepRunner<'a, W> {
-    /// Starts the run's record: its trace, its start time, and the versioning decision
-    /// of [`COORDINATOR_STEP_AT_END`] (taken before the first command).
+    /// Starts the run's record: its start time, and the versioning decision of
+    /// [`COORDINATOR_STEP_AT_END`] (taken before the first command).
     pub fn start(ctx: &'a WorkflowContext<W>) -> Self {
         let step_attribute_each_step = !ctx.patched(COORDINATOR_STEP_AT_END);
-        let trace = RunTrace::of_run(&ctx.info().raw().headers, ctx.run_id());
         let started_at = now(ctx);
-        ctx.state_mut(|s| {
-            let record = s.steps_mut();
-            record.trace = Some(trace);
-            record.started_at = Some(started_at);
-        });
+        ctx.state_mut(|s| s.steps_mut().started_at = Some(started_at));
         Self {
             ctx,
             step_attribute_each_step,
@@ -199,21 +187,31 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
     }
 
     /// Runs `step` as `work`: marks it running, then records how it ended. `work` is
-    /// called after the step is marked, so any command it issues comes after.
+    /// called after the step is marked, so any command it issues comes after. It runs
+    /// inside the step's span, so the SDK's activity spans, and a Nexus handler's span
+    /// through the request header, hang under it.
     pub async fn run<T, F>(&self, step: StepId, work: impl FnOnce() -> F) -> WorkflowResult<T>
     where
         T: StepSummary,
         F: Future<Output = Result<T, StepError>>,
     {
         self.begin(step);
-        match work().await {
+        let span = telemetry::step_span(step);
+        let outcome = work().with_context(span.clone()).await;
+        let error = match &outcome {
+            Ok(_) => None,
+            Err(StepError::Canceled) => Some("canceled"),
+            Err(StepError::Failed(message)) => Some(message.as_str()),
+        };
+        service_kit::trace::end_span(&span, error);
+        match outcome {
             Ok(value) => {
                 self.complete(step, value.summary());
                 Ok(value)
             }
             Err(StepError::Canceled) => {
                 self.mark_failed(step, Outcome::Canceled, "canceled");
-                self.end_run(step.id(), Outcome::Canceled, Some("canceled"));
+                self.end_run(step.id(), Outcome::Canceled);
                 Err(WorkflowTermination::cancelled())
             }
             Err(StepError::Failed(message)) => Err(self.fail(step, &message)),
@@ -222,7 +220,7 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
 
     /// Ends a run whose steps all completed.
     pub fn finish(&self) {
-        self.end_run(STEP_DONE, Outcome::Completed, None);
+        self.end_run(STEP_DONE, Outcome::Completed);
     }
 
     fn begin(&self, step: StepId) {
@@ -244,14 +242,14 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
             p.completed_at = Some(at);
             p.summary = Some(summary);
         });
-        self.report_step(step, Outcome::Completed, None);
+        self.report_step(step, Outcome::Completed);
     }
 
     /// Marks `step` failed and the later steps skipped; the run fails non-retryably.
     fn fail(&self, step: StepId, message: &str) -> WorkflowTermination {
         self.mark_failed(step, Outcome::Failed, message);
         let message = format!("step {} ({}) failed: {message}", step.number(), step.id());
-        self.end_run(step.id(), Outcome::Failed, Some(&message));
+        self.end_run(step.id(), Outcome::Failed);
         ApplicationFailure::non_retryable(message).into()
     }
 
@@ -267,11 +265,11 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
         for later in STEPS.iter().filter(|s| s.number() > step.number()) {
             self.update(*later, |p| p.status = StepStatus::Skipped);
         }
-        self.report_step(step, outcome, Some(message));
+        self.report_step(step, outcome);
     }
 
     /// Publishes where the run ended (`CoordinatorStep`) and reports the run.
-    fn end_run(&self, ended_at: &str, outcome: Outcome, message: Option<&str>) {
+    fn end_run(&self, ended_at: &str, outcome: Outcome) {
         let publish = if self.step_attribute_each_step {
             // The old runs wrote `done` only; a failed step was already published.
             outcome == Outcome::Completed
@@ -282,7 +280,7 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
             self.ctx
                 .upsert_search_attributes([COORDINATOR_STEP.value_set(ended_at.to_owned())]);
         }
-        self.report_run(outcome, message);
+        self.report_run(outcome);
     }
 
     fn update(&self, step: StepId, update: impl FnOnce(&mut StepProgress)) {
@@ -293,55 +291,34 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
         });
     }
 
-    /// Reports a finished step's span and duration, when it finished live.
-    fn report_step(&self, step: StepId, outcome: Outcome, message: Option<&str>) {
+    /// Reports a finished step's duration and outcome, when it finished live.
+    fn report_step(&self, step: StepId, outcome: Outcome) {
         if self.ctx.is_replaying() {
             return;
         }
-        let (started, telemetry, trace) = self.ctx.state(|s| {
+        let (started, telemetry) = self.ctx.state(|s| {
             let record = s.steps();
             let started = record
                 .progress
                 .iter()
                 .find(|p| p.id == step)
                 .and_then(|p| p.started_at);
-            (started, record.telemetry.clone(), record.trace.clone())
+            (started, record.telemetry.clone())
         });
-        if let Some(trace) = trace {
-            let end = now(self.ctx);
-            telemetry.step(
-                &trace,
-                step,
-                (started.unwrap_or(end), end),
-                outcome,
-                message,
-            );
-        }
+        let end = now(self.ctx);
+        telemetry.step(step, (started.unwrap_or(end), end), outcome);
     }
 
-    /// Reports the run's span and outcome, when it ended live.
-    fn report_run(&self, outcome: Outcome, message: Option<&str>) {
+    /// Reports the run's duration and outcome, when it ended live.
+    fn report_run(&self, outcome: Outcome) {
         if self.ctx.is_replaying() {
             return;
         }
-        let (telemetry, trace, started) = self.ctx.state(|s| {
-            let record = s.steps();
-            (
-                record.telemetry.clone(),
-                record.trace.clone(),
-                record.started_at,
-            )
-        });
-        if let Some(trace) = trace {
-            let end = now(self.ctx);
-            telemetry.run(
-                &trace,
-                self.ctx.workflow_id(),
-                (started.unwrap_or(end), end),
-                outcome,
-                message,
-            );
-        }
+        let (telemetry, started) = self
+            .ctx
+            .state(|s| (s.steps().telemetry.clone(), s.steps().started_at));
+        let end = now(self.ctx);
+        telemetry.run((started.unwrap_or(end), end), outcome);
     }
 }
 

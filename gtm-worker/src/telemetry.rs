@@ -1,26 +1,39 @@
-//! What a coordinator run reports about itself, besides its history: one trace per run
-//! (a span for the run and one per step, step 8's being the parent of Marketing's
-//! handler span) and metrics (`coordinator_runs_*` by outcome, `coordinator_steps_*`
-//! by step and outcome).
+//! What a coordinator run reports about itself, besides its history: spans and
+//! metrics.
 //!
-//! Workflow code is replayed, so it reports only what it does live
-//! (`!ctx.is_replaying()`): a step finished before a worker restart was reported by the
-//! worker that ran it, and is not reported again. Ids and times come from the run id
-//! and workflow time, never from clocks or randomness, so reporting cannot change
-//! what the workflow does.
+//! - **Spans**: Temporal's OpenTelemetry plugin (on the worker's client, see
+//!   [`service_kit::trace`]) traces the run (`RunWorkflow:DrewCoordinator`) and every
+//!   activity. The step runner adds a span per step ([`step_span`]) around the step's
+//!   work, so a step's activity spans, and Marketing's handler span through the Nexus
+//!   header, hang under it. Ids come from the workflow's replay-safe random stream, and
+//!   spans begun on replay are not exported.
+//! - **Metrics**: `coordinator_runs_*` by outcome, `coordinator_steps_*` by step and
+//!   outcome, from workflow time, reported only when the workflow runs live
+//!   (`!ctx.is_replaying()`): a step finished before a worker restart was reported by
+//!   the worker that ran it, and is not reported again.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use opentelemetry::{Context, KeyValue};
 use service_kit::telemetry::Timed;
-use service_kit::trace::{Parent, RunTrace};
 use shared_contracts::steps::StepId;
 use temporalio_common::telemetry::metrics::CoreMeter;
 
 /// The tracer name of the coordinator's spans.
 const TRACER: &str = "gtm-worker";
 
-/// Where a run reports; cheap to clone into every run.
+/// Opens step `step`'s span (`step 8: marketing_abm_check`) under the run's, from
+/// workflow code; the step runner ends it.
+pub fn step_span(step: StepId) -> Context {
+    service_kit::trace::workflow_span(
+        TRACER,
+        format!("step {}: {}", step.number(), step.id()),
+        vec![KeyValue::new("coordinator.step", step.id())],
+    )
+}
+
+/// Where a run reports its metrics; cheap to clone into every run.
 #[derive(Debug, Clone, Default)]
 pub struct CoordinatorTelemetry {
     metrics: Option<Arc<CoordinatorMetrics>>,
@@ -37,7 +50,7 @@ struct CoordinatorMetrics {
 pub enum Outcome {
     /// It did its work.
     Completed,
-    /// It failed; the message is on the span.
+    /// It failed.
     Failed,
     /// It was canceled.
     Canceled,
@@ -74,27 +87,8 @@ impl CoordinatorTelemetry {
         }
     }
 
-    /// Reports a finished step: its span under the run's, and its duration.
-    pub fn step(
-        &self,
-        trace: &RunTrace,
-        step: StepId,
-        times: (DateTime<Utc>, DateTime<Utc>),
-        outcome: Outcome,
-        message: Option<&str>,
-    ) {
-        trace.record(
-            TRACER,
-            format!("step {}: {}", step.number(), step.id()),
-            trace.span_id(step.id()),
-            Parent::Run,
-            (times.0.into(), times.1.into()),
-            &[
-                ("coordinator.step", step.id().to_owned()),
-                ("coordinator.outcome", outcome.as_str().to_owned()),
-            ],
-            (outcome != Outcome::Completed).then(|| message.unwrap_or_default().to_owned()),
-        );
+    /// Reports a finished step's duration.
+    pub fn step(&self, step: StepId, times: (DateTime<Utc>, DateTime<Utc>), outcome: Outcome) {
         if let Some(metrics) = &self.metrics {
             metrics.steps.record(
                 &[("step", step.id()), ("outcome", outcome.as_str())],
@@ -103,27 +97,8 @@ impl CoordinatorTelemetry {
         }
     }
 
-    /// Reports a finished run: its span under its starter's, and its outcome.
-    pub fn run(
-        &self,
-        trace: &RunTrace,
-        workflow_id: &str,
-        times: (DateTime<Utc>, DateTime<Utc>),
-        outcome: Outcome,
-        message: Option<&str>,
-    ) {
-        trace.record(
-            TRACER,
-            "DrewCoordinator".to_owned(),
-            trace.run_span_id(),
-            Parent::Starter,
-            (times.0.into(), times.1.into()),
-            &[
-                ("temporal.workflow_id", workflow_id.to_owned()),
-                ("coordinator.outcome", outcome.as_str().to_owned()),
-            ],
-            (outcome != Outcome::Completed).then(|| message.unwrap_or_default().to_owned()),
-        );
+    /// Reports a finished run's duration and outcome.
+    pub fn run(&self, times: (DateTime<Utc>, DateTime<Utc>), outcome: Outcome) {
         if let Some(metrics) = &self.metrics {
             metrics
                 .runs

@@ -243,13 +243,9 @@ impl AbmCheck for NexusAbmCheck {
         request: AbmCheckRequest,
     ) -> LocalBoxFuture<'a, AbmOutcome> {
         Box::pin(async move {
-            // Marketing's handler span becomes a child of this step's span.
-            let trace_header = ctx.state(|s| {
-                s.steps()
-                    .trace()
-                    .map(|trace| trace.nexus_header(trace.span_id(StepId::MarketingAbmCheck.id())))
-                    .unwrap_or_default()
-            });
+            // The step runner made step 8's span current: Marketing's handler span
+            // becomes its child.
+            let trace_header = service_kit::trace::nexus_header(&opentelemetry::Context::current());
             let answer = NexusCall::new(self.endpoint.clone(), CHECK_ABM_PROGRAM, self.timeout)
                 .header(trace_header)
                 .call(ctx, &request)

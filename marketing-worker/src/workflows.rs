@@ -46,7 +46,8 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Utc};
 use nexus_handler::token::WorkflowRunToken;
 use nexus_handler::{ContractBreach, NexusCall, NexusCallError, innermost_failure};
-use service_kit::trace::{Parent, RunTrace};
+use opentelemetry::KeyValue;
+use opentelemetry::trace::FutureExt as _;
 use shared_contracts::campaign::{
     CampaignLaunchInput, CampaignLaunchSummary, LaunchAccountResult, LaunchAccountStatus,
 };
@@ -74,6 +75,9 @@ pub struct LaunchSettings {
     pub coordinator_timeout: Duration,
 }
 
+/// The tracer name of the launch's spans.
+const TRACER: &str = "marketing-worker";
+
 /// A campaign launch. Registered with a factory that hands it the worker's
 /// [`LaunchSettings`].
 #[workflow]
@@ -82,8 +86,6 @@ pub struct CampaignLaunch {
     summary: CampaignLaunchSummary,
     /// Accounts whose outcome could not be written to the database, with why.
     unrecorded: Vec<String>,
-    /// The launch's trace and start, known once the launch starts.
-    trace: Option<(RunTrace, DateTime<Utc>)>,
 }
 
 impl CampaignLaunch {
@@ -93,7 +95,6 @@ impl CampaignLaunch {
             settings,
             summary: CampaignLaunchSummary::new(String::new()),
             unrecorded: Vec::new(),
-            trace: None,
         }
     }
 }
@@ -108,13 +109,7 @@ impl CampaignLaunch {
         ctx: &mut WorkflowContext<Self>,
         input: serde_json::Value,
     ) -> WorkflowResult<CampaignLaunchSummary> {
-        let trace = RunTrace::of_run(&ctx.info().raw().headers, ctx.run_id());
-        let started = now(ctx);
-        ctx.state_mut(|s| s.trace = Some((trace, started)));
-        let result = launch(ctx, input).await;
-        let error = result.as_ref().err().map(|err| format!("{err:?}"));
-        report(ctx, "CampaignLaunch".to_owned(), None, error);
-        result
+        launch(ctx, input).await
     }
 
     /// The accounts with their status, coordinator run and outcome.
@@ -189,39 +184,6 @@ async fn launch(
     Ok(ctx.state(|s| s.summary.clone()))
 }
 
-/// Records a span of the launch's trace once it ended live (never on replay): the
-/// launch's own (`account: None`), or one account's coordinator call, under it.
-fn report(
-    ctx: &WorkflowContext<CampaignLaunch>,
-    name: String,
-    account: Option<(&AccountId, DateTime<Utc>)>,
-    error: Option<String>,
-) {
-    if ctx.is_replaying() {
-        return;
-    }
-    let Some((trace, launch_started)) = ctx.state(|s| s.trace.clone()) else {
-        return;
-    };
-    let (span_id, parent, started) = match account {
-        Some((account, started)) => (
-            trace.span_id(&format!("coordinator/{account}")),
-            Parent::Run,
-            started,
-        ),
-        None => (trace.run_span_id(), Parent::Starter, launch_started),
-    };
-    trace.record(
-        "marketing-worker",
-        name,
-        span_id,
-        parent,
-        (started.into(), now(ctx).into()),
-        &[("temporal.workflow_id", ctx.workflow_id().to_owned())],
-        error,
-    );
-}
-
 /// Decodes and validates the launch input; the message names the field at fault.
 fn decode_input(input: &serde_json::Value) -> Result<CampaignLaunchInput, String> {
     let bytes = serde_json::to_vec(input).map_err(|err| err.to_string())?;
@@ -256,16 +218,27 @@ async fn brief_account(ctx: &WorkflowContext<CampaignLaunch>, index: usize, targ
     });
     let outcome = match AccountId::parse(target) {
         Ok(account_id) => {
-            let outcome = run_coordinator(ctx, index, account_id.clone()).await;
+            // A span per account, under the launch's (Temporal's plugin traces the
+            // launch itself); GTM's handler, and so the coordinator run, hang under it.
+            let span = service_kit::trace::workflow_span(
+                TRACER,
+                format!(
+                    "{}/{} {account_id}",
+                    RUN_COORDINATOR.service, RUN_COORDINATOR.name
+                ),
+                vec![KeyValue::new(
+                    "coordinator.account_id",
+                    account_id.to_string(),
+                )],
+            );
+            let outcome = run_coordinator(ctx, index, account_id)
+                .with_context(span.clone())
+                .await;
             let error = match &outcome {
                 Outcome::Completed { .. } => None,
-                Outcome::Failed(why) | Outcome::Canceled(why) => Some(why.clone()),
+                Outcome::Failed(why) | Outcome::Canceled(why) => Some(why.as_str()),
             };
-            let name = format!(
-                "{}/{} {account_id}",
-                RUN_COORDINATOR.service, RUN_COORDINATOR.name
-            );
-            report(ctx, name, Some((&account_id, started_at)), error);
+            service_kit::trace::end_span(&span, error);
             outcome
         }
         // A bad row in the campaign: no coordinator could brief it.
@@ -317,14 +290,7 @@ async fn run_coordinator(
         )
     });
     // GTM's handler span, and so the coordinator run's trace, hang under this call.
-    let trace_header = ctx.state(|s| {
-        s.trace
-            .as_ref()
-            .map(|(trace, _)| {
-                trace.nexus_header(trace.span_id(&format!("coordinator/{account_id}")))
-            })
-            .unwrap_or_default()
-    });
+    let trace_header = service_kit::trace::nexus_header(&opentelemetry::Context::current());
     let request = RunCoordinatorRequest {
         account_id,
         requested_by: Some(format!("campaign:{campaign_id}")),

@@ -208,7 +208,11 @@ impl WorkerHost {
             Runtime::from_current_tokio(runtime_options).context("creating the SDK runtime")?;
         let client = Client::new(
             connection,
-            ClientOptions::new(config.temporal.namespace.clone()).build(),
+            // Temporal's OpenTelemetry plugin: spans for the run and its activities,
+            // continued from the starter's `_tracer-data` header.
+            ClientOptions::new(config.temporal.namespace.clone())
+                .plugin(service_kit::trace::temporal_plugin())
+                .build(),
         )
         .context("creating the Temporal client")?;
         let mut worker = Worker::new(&runtime, client, worker)

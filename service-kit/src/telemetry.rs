@@ -31,7 +31,7 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::trace::RecordedIds;
+use temporalio_sdk::opentelemetry::{WorkflowIdGenerator, WorkflowSpanProcessor};
 
 /// The standard variable that turns span export on.
 pub const OTLP_ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
@@ -71,11 +71,8 @@ pub fn init(service: &'static str, default_filter: &str) -> anyhow::Result<Telem
                 .with_tonic()
                 .build()
                 .context("creating the OTLP span exporter")?;
-            Some(
-                tracer_provider(service)
-                    .with_batch_exporter(exporter)
-                    .build(),
-            )
+            let batch = opentelemetry_sdk::trace::BatchSpanProcessor::builder(exporter).build();
+            Some(tracer_provider(service, batch))
         }
         None => None,
     };
@@ -89,13 +86,19 @@ pub fn init(service: &'static str, default_filter: &str) -> anyhow::Result<Telem
     Ok(Telemetry { tracer_provider })
 }
 
-/// A tracer provider for `service`, to which an exporter is added. Span ids come from
-/// [`RecordedIds`], so that workflow code can record spans whose ids it decided
-/// beforehand.
-pub fn tracer_provider(service: &'static str) -> opentelemetry_sdk::trace::TracerProviderBuilder {
+/// A tracer provider for `service` that sends spans to `processor`, set up as
+/// Temporal's plugin needs for workflow code: ids from the workflow's replay-safe
+/// random stream (`WorkflowIdGenerator`), and spans begun while a workflow replays
+/// never reach `processor` (`WorkflowSpanProcessor`), so each is exported once.
+pub fn tracer_provider(
+    service: &'static str,
+    processor: impl opentelemetry_sdk::trace::SpanProcessor + 'static,
+) -> SdkTracerProvider {
     SdkTracerProvider::builder()
-        .with_id_generator(RecordedIds::default())
+        .with_id_generator(WorkflowIdGenerator::default())
+        .with_span_processor(WorkflowSpanProcessor::new(processor))
         .with_resource(Resource::builder().with_service_name(service).build())
+        .build()
 }
 
 /// Installs a `tracing` subscriber: `filter`ed text or JSON lines on stderr and, with

@@ -198,10 +198,13 @@ mod tests {
             )
             .await
             .unwrap_err();
+        assert_eq!(err.to_string(), "loading thing b into the test database");
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
         assert!(
-            err.to_string()
-                .starts_with("loading thing b into the test database: "),
-            "{err}"
+            cause
+                .as_deref()
+                .is_some_and(|cause| cause.contains("NOT NULL")),
+            "the driver's reason is the source: {cause:?}"
         );
         drop(load);
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM things")

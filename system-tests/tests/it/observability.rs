@@ -5,9 +5,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use opentelemetry::trace::{SpanId, TraceId};
+use opentelemetry::trace::{
+    FutureExt as _, SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
+};
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::trace::{SimpleSpanProcessor, SpanData, SpanExporter};
 use serde_json::json;
 
 use crate::processes::WorkerProcess;
@@ -33,9 +35,10 @@ impl Collector {
         static COLLECTOR: OnceLock<Collector> = OnceLock::new();
         COLLECTOR.get_or_init(|| {
             let collector = Collector::default();
-            let provider = service_kit::telemetry::tracer_provider("system-tests")
-                .with_simple_exporter(collector.clone())
-                .build();
+            let provider = service_kit::telemetry::tracer_provider(
+                "system-tests",
+                SimpleSpanProcessor::new(collector.clone()),
+            );
             let logs = if std::env::var_os("TEST_LOG").is_some() {
                 "info"
             } else {
@@ -105,12 +108,17 @@ async fn step_8_and_marketings_handler_share_one_trace_as_parent_and_child() {
         })
         .await;
 
-    // A run started without trace context is a trace of its own, named by its run id.
-    let run_id = handle.info().run_id.clone().unwrap();
-    let trace = TraceId::from_hex(&run_id.replace('-', "")).unwrap();
+    // A run started without trace context is a trace of its own: Temporal's plugin
+    // opens the start's and the run's spans, and the step runner a span per step
+    // under the run's.
+    let workflow_id = handle.info().workflow_id.clone();
     let run = spans
-        .span(trace, "DrewCoordinator", |s| s.name == "DrewCoordinator")
+        .find("RunWorkflow:DrewCoordinator", |s| {
+            s.name == "RunWorkflow:DrewCoordinator"
+                && attribute(s, "temporalWorkflowID").as_deref() == Some(workflow_id.as_str())
+        })
         .await;
+    let trace = run.span_context.trace_id();
     let step8 = spans
         .span(trace, "step 8", |s| s.name == "step 8: marketing_abm_check")
         .await;
@@ -120,11 +128,29 @@ async fn step_8_and_marketings_handler_share_one_trace_as_parent_and_child() {
                 && attribute(s, "operation").as_deref() == Some("checkAbmProgram")
         })
         .await;
+    // The SDK's own activity span hangs under its step's span.
+    let step1 = spans
+        .span(trace, "step 1", |s| s.name == "step 1: load_account")
+        .await;
+    let activity = spans
+        .span(trace, "StartActivity:load_account", |s| {
+            s.name == "StartActivity:load_account"
+        })
+        .await;
+    assert_eq!(activity.parent_span_id, step1.span_context.span_id());
 
+    // The test's client carries the plugin too: the start is the trace's root, the
+    // run its child.
+    let start = spans
+        .span(trace, "StartWorkflow:DrewCoordinator", |s| {
+            s.span_context.span_id() == run.parent_span_id
+        })
+        .await;
+    assert_eq!(start.name, "StartWorkflow:DrewCoordinator");
     assert_eq!(
-        run.parent_span_id,
+        start.parent_span_id,
         SpanId::INVALID,
-        "the run is the trace's root"
+        "the start is the trace's root"
     );
     assert_eq!(step8.parent_span_id, run.span_context.span_id());
     assert_eq!(
@@ -307,8 +333,8 @@ async fn a_run_started_from_the_dashboard_continues_the_requests_trace() {
     // The run span is found by its workflow id; its trace is the request's.
     let run = spans
         .find("the run's span", |s| {
-            s.name == "DrewCoordinator"
-                && attribute(s, "temporal.workflow_id").as_deref() == Some(workflow_id.as_str())
+            s.name == "RunWorkflow:DrewCoordinator"
+                && attribute(s, "temporalWorkflowID").as_deref() == Some(workflow_id.as_str())
         })
         .await;
     let trace = run.span_context.trace_id();
@@ -351,14 +377,26 @@ async fn json_logs_name_the_request_or_run_each_line_belongs_to() {
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
         .started();
+    // Started inside a known trace, as from a traced caller: Temporal's plugin puts it
+    // in the start's `_tracer-data` header.
+    let caller = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
+    let starter = opentelemetry::Context::new().with_remote_span_context(SpanContext::new(
+        caller,
+        SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    ));
     let handle = system
         .start_coordinator(json!({"accountId": "acme-corp"}))
+        .with_context(starter)
         .await;
     result(&handle).await.unwrap();
     let workflow_id = handle.info().workflow_id.clone();
 
     // The Nexus task's line carries its request id, its operation and its caller's
-    // trace context (the coordinator's trace, named by its run id).
+    // trace context: the starter's trace, through the run and step 8 (the workers
+    // export no spans here, and the context still travels).
     let answered = json_lines(&marketing.log(), "Nexus operation answered");
     let line = answered.first().expect("a line for the Nexus task");
     let span = &line["span"];
@@ -367,11 +405,10 @@ async fn json_logs_name_the_request_or_run_each_line_belongs_to() {
         span["request_id"].as_str().is_some_and(|id| !id.is_empty()),
         "{line}"
     );
-    let trace = handle.info().run_id.clone().unwrap().replace('-', "");
     assert!(
         span["traceparent"]
             .as_str()
-            .is_some_and(|t| t.contains(&trace)),
+            .is_some_and(|t| t.contains(&caller.to_string())),
         "{line}"
     );
 

@@ -82,9 +82,12 @@ impl System {
             // gtm-worker ([`System::with_gtm_worker`]).
             worker_thread::spawn(move |stop| marketing_worker::run(config, stop))
         });
+        // As the workers' clients: a start continues the caller's current trace.
         let gtm = Client::new(
             connection.clone(),
-            ClientOptions::new(namespaces::GTM).build(),
+            ClientOptions::new(namespaces::GTM)
+                .plugin(service_kit::trace::temporal_plugin())
+                .build(),
         )
         .unwrap();
         let marketing = Client::new(
