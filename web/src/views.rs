@@ -206,7 +206,7 @@ pub struct RunView {
     pub started: String,
     /// Close.
     pub finished: String,
-    /// The nine steps (pending when progress is unknown).
+    /// The catalogue's steps (pending when progress is unknown).
     pub steps: Vec<StepView>,
     /// True when no worker answered the progress query.
     pub progress_unknown: bool,

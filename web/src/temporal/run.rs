@@ -43,7 +43,7 @@ pub struct RunDetail {
     /// The run as the list shows it.
     #[serde(flatten)]
     pub summary: RunSummary,
-    /// The nine steps: from the `progress` query while running (`None` when no worker
+    /// The catalogue's steps: from the `progress` query while running (`None` when no worker
     /// answered), from the history once closed.
     pub steps: Option<Vec<StepProgress>>,
     /// The brief, once completed.
