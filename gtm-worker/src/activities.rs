@@ -12,6 +12,7 @@
 // The SDK macros add undocumented marker consts (`DrewCoordinator::run`, ...).
 #![allow(missing_docs)]
 
+use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,6 +22,7 @@ use shared_contracts::coordinator::{
     AbmOutcome, BuyingCommittee, CoordinatorBrief, FitScore, IntentSummary, NextAction,
     PipelineSummary,
 };
+use shared_contracts::steps::Timed;
 use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -117,16 +119,19 @@ impl CoordinatorActivities {
         self: Arc<Self>,
         _ctx: ActivityContext,
         account_id: String,
-    ) -> Result<AccountRecord, ActivityError> {
-        let id = AccountId::parse(account_id)
-            .map_err(|err| non_retryable("InvalidAccountId", err.to_string()))?;
-        match self.store.account(id.as_str()).await.map_err(retryable)? {
-            Some(account) => Ok(account),
-            None => Err(non_retryable(
-                ACCOUNT_NOT_FOUND,
-                format!("account \"{id}\" does not exist in the GTM database"),
-            )),
-        }
+    ) -> Result<Timed<AccountRecord>, ActivityError> {
+        timed(async {
+            let id = AccountId::parse(account_id)
+                .map_err(|err| non_retryable("InvalidAccountId", err.to_string()))?;
+            match self.store.account(id.as_str()).await.map_err(retryable)? {
+                Some(account) => Ok(account),
+                None => Err(non_retryable(
+                    ACCOUNT_NOT_FOUND,
+                    format!("account \"{id}\" does not exist in the GTM database"),
+                )),
+            }
+        })
+        .await
     }
 
     /// Step 2: firmographics with derived segments.
@@ -135,8 +140,8 @@ impl CoordinatorActivities {
         self: Arc<Self>,
         _ctx: ActivityContext,
         account: AccountRecord,
-    ) -> Result<Firmographics, ActivityError> {
-        Ok(scoring::enrich(&account))
+    ) -> Result<Timed<Firmographics>, ActivityError> {
+        timed(async { Ok(scoring::enrich(&account)) }).await
     }
 
     /// Step 3: the ICP fit score.
@@ -145,8 +150,8 @@ impl CoordinatorActivities {
         self: Arc<Self>,
         _ctx: ActivityContext,
         firmographics: Firmographics,
-    ) -> Result<FitScore, ActivityError> {
-        Ok(scoring::fit_score(&firmographics))
+    ) -> Result<Timed<FitScore>, ActivityError> {
+        timed(async { Ok(scoring::fit_score(&firmographics)) }).await
     }
 
     /// Step 4: intent signals over the window.
@@ -155,13 +160,16 @@ impl CoordinatorActivities {
         self: Arc<Self>,
         _ctx: ActivityContext,
         request: IntentRequest,
-    ) -> Result<IntentSummary, ActivityError> {
-        let signals = self
-            .store
-            .intent_signals(&request.account_id)
-            .await
-            .map_err(retryable)?;
-        Ok(scoring::intent(&signals, request.as_of))
+    ) -> Result<Timed<IntentSummary>, ActivityError> {
+        timed(async {
+            let signals = self
+                .store
+                .intent_signals(&request.account_id)
+                .await
+                .map_err(retryable)?;
+            Ok(scoring::intent(&signals, request.as_of))
+        })
+        .await
     }
 
     /// Step 5: buying-committee coverage.
@@ -170,9 +178,12 @@ impl CoordinatorActivities {
         self: Arc<Self>,
         _ctx: ActivityContext,
         account_id: String,
-    ) -> Result<BuyingCommittee, ActivityError> {
-        let contacts = self.store.contacts(&account_id).await.map_err(retryable)?;
-        Ok(scoring::buying_committee(&contacts))
+    ) -> Result<Timed<BuyingCommittee>, ActivityError> {
+        timed(async {
+            let contacts = self.store.contacts(&account_id).await.map_err(retryable)?;
+            Ok(scoring::buying_committee(&contacts))
+        })
+        .await
     }
 
     /// Step 6: the open pipeline.
@@ -181,19 +192,22 @@ impl CoordinatorActivities {
         self: Arc<Self>,
         _ctx: ActivityContext,
         account_id: String,
-    ) -> Result<PipelineReview, ActivityError> {
-        let opportunities = self
-            .store
-            .opportunities(&account_id)
-            .await
-            .map_err(retryable)?;
-        Ok(PipelineReview {
-            summary: scoring::pipeline(&opportunities),
-            open: opportunities
-                .into_iter()
-                .filter(|o| o.stage.is_open())
-                .collect(),
+    ) -> Result<Timed<PipelineReview>, ActivityError> {
+        timed(async {
+            let opportunities = self
+                .store
+                .opportunities(&account_id)
+                .await
+                .map_err(retryable)?;
+            Ok(PipelineReview {
+                summary: scoring::pipeline(&opportunities),
+                open: opportunities
+                    .into_iter()
+                    .filter(|o| o.stage.is_open())
+                    .collect(),
+            })
         })
+        .await
     }
 
     /// Step 7: next-best actions.
@@ -202,16 +216,19 @@ impl CoordinatorActivities {
         self: Arc<Self>,
         _ctx: ActivityContext,
         request: PlanRequest,
-    ) -> Result<Vec<NextAction>, ActivityError> {
-        Ok(recommendations::next_actions(&AccountPicture {
-            account_name: &request.account_name,
-            fit: &request.fit,
-            intent: &request.intent,
-            committee: &request.committee,
-            pipeline: &request.pipeline.summary,
-            opportunities: &request.pipeline.open,
-            today: request.today,
-        }))
+    ) -> Result<Timed<Vec<NextAction>>, ActivityError> {
+        timed(async {
+            Ok(recommendations::next_actions(&AccountPicture {
+                account_name: &request.account_name,
+                fit: &request.fit,
+                intent: &request.intent,
+                committee: &request.committee,
+                pipeline: &request.pipeline.summary,
+                opportunities: &request.pipeline.open,
+                today: request.today,
+            }))
+        })
+        .await
     }
 
     /// Step 9: the brief, stored once per run.
@@ -220,21 +237,39 @@ impl CoordinatorActivities {
         self: Arc<Self>,
         _ctx: ActivityContext,
         request: ComposeRequest,
-    ) -> Result<CoordinatorBrief, ActivityError> {
-        let brief = compose(&request)?;
-        let stored = self
-            .store
-            .save_brief(&request.workflow_id, &request.run_id, &brief)
-            .await
-            .map_err(retryable)?;
-        // Inside the SDK's `RunActivity` span: the line names the run it belongs to.
-        tracing::info!(
-            account_id = %stored.account_id,
-            recommendation = %stored.recommendation,
-            "coordinator brief stored"
-        );
-        Ok(stored)
+    ) -> Result<Timed<CoordinatorBrief>, ActivityError> {
+        timed(async {
+            let brief = compose(&request)?;
+            let stored = self
+                .store
+                .save_brief(&request.workflow_id, &request.run_id, &brief)
+                .await
+                .map_err(retryable)?;
+            // Inside the SDK's `RunActivity` span: the line names the run it belongs to.
+            tracing::info!(
+                account_id = %stored.account_id,
+                recommendation = %stored.recommendation,
+                "coordinator brief stored"
+            );
+            Ok(stored)
+        })
+        .await
     }
+}
+
+/// Runs a step's work on the step's own clock: the result with when the work started
+/// and finished. A local activity runs inside one workflow task, where workflow time
+/// stands still, so the live timeline takes a step's times from here.
+async fn timed<T>(
+    work: impl Future<Output = Result<T, ActivityError>>,
+) -> Result<Timed<T>, ActivityError> {
+    let started_at = Utc::now();
+    let value = work.await?;
+    Ok(Timed {
+        value,
+        started_at,
+        finished_at: Utc::now(),
+    })
 }
 
 impl StepSummary for AccountRecord {

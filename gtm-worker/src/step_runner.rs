@@ -9,9 +9,13 @@
 //!
 //! and [`StepRunner`] does the rest around it:
 //!
-//! - **progress**: marks the step running, then completed with its summary, or failed
-//!   (or canceled) with the reason and every later step skipped. The `progress` query
-//!   answers from this record ([`StepRecord`]);
+//! - **how a step runs**: as a local activity ([`local_activity_options`]), in this
+//!   worker and inside the workflow task, one marker event each; runs recorded before
+//!   [`LOCAL_ACTIVITY_STEPS`] keep their normal activities on replay;
+//! - **progress**: marks the step running, then completed with its summary and the
+//!   step's own times (a local activity's `Timed` result: workflow time stands still
+//!   inside one workflow task), or failed (or canceled) with the reason and every later
+//!   step skipped. The `progress` query answers from this record ([`StepRecord`]);
 //! - **summaries**: a step's output type says how it reads in `progress`, by
 //!   implementing [`StepSummary`] (beside its activity);
 //! - **telemetry**: a span and a duration per step and per run, reported only when
@@ -30,12 +34,12 @@ use opentelemetry::trace::FutureExt as _;
 use shared_contracts::AccountId;
 use shared_contracts::coordinator::{StepProgress, StepStatus, initial_progress};
 use shared_contracts::names::search_attributes;
-use shared_contracts::steps::{STEPS, StepId};
+use shared_contracts::steps::{STEPS, StepId, Timed, TimedOrBare};
 use temporalio_common::search_attributes::SearchAttributeKey;
 use temporalio_common::{ActivityDefinition, RetryPolicy};
 use temporalio_sdk::{
-    ActivityExecutionError, ActivityOptions, ApplicationFailure, WorkflowContext, WorkflowResult,
-    WorkflowTermination,
+    ActivityExecutionError, ActivityOptions, ApplicationFailure, LocalActivityOptions,
+    WorkflowContext, WorkflowResult, WorkflowTermination,
 };
 
 use crate::activities::ACCOUNT_NOT_FOUND;
@@ -81,6 +85,10 @@ impl From<ActivityExecutionError> for StepError {
     }
 }
 
+/// The patch that runs steps as local activities. Runs recorded before it ran each
+/// step as a normal activity, with a bare result; they keep doing so on replay.
+pub const LOCAL_ACTIVITY_STEPS: &str = "local-activity-steps";
+
 /// A run's steps as they went: what the `progress` query answers, plus what telemetry
 /// needs. A workflow keeps one in its state and exposes it through [`HasSteps`].
 #[derive(Debug, Clone)]
@@ -123,18 +131,23 @@ pub struct StepRunner<'a, W: HasSteps> {
     ctx: &'a WorkflowContext<W>,
     /// Runs recorded before [`COORDINATOR_STEP_AT_END`]: `CoordinatorStep` at each step.
     step_attribute_each_step: bool,
+    /// Runs recorded before [`LOCAL_ACTIVITY_STEPS`]: normal activities.
+    normal_activities: bool,
 }
 
 impl<'a, W: HasSteps> StepRunner<'a, W> {
-    /// Starts the run's record: its start time, and the versioning decision of
-    /// [`COORDINATOR_STEP_AT_END`] (taken before the first command).
+    /// Starts the run's record: its start time, and the versioning decisions of
+    /// [`COORDINATOR_STEP_AT_END`] and [`LOCAL_ACTIVITY_STEPS`] (taken before the first
+    /// command).
     pub fn start(ctx: &'a WorkflowContext<W>) -> Self {
         let step_attribute_each_step = !ctx.patched(COORDINATOR_STEP_AT_END);
+        let normal_activities = !ctx.patched(LOCAL_ACTIVITY_STEPS);
         let started_at = now(ctx);
         ctx.state_mut(|s| s.steps_mut().started_at = Some(started_at));
         Self {
             ctx,
             step_attribute_each_step,
+            normal_activities,
         }
     }
 
@@ -166,21 +179,35 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
         self.fail(step, message)
     }
 
-    /// Runs `step` as `activity(input)` with the coordinator's activity options.
-    pub async fn activity<A>(
+    /// Runs `step` as `activity(input)`: a local activity ([`local_activity_options`]),
+    /// timed by the step itself. Runs recorded before [`LOCAL_ACTIVITY_STEPS`] run it as
+    /// a normal activity ([`activity_options`]), as they did then.
+    pub async fn activity<A, T>(
         &self,
         step: StepId,
         activity: A,
         input: impl Into<A::Input>,
-    ) -> WorkflowResult<A::Output>
+    ) -> WorkflowResult<T>
     where
-        A: ActivityDefinition,
-        A::Output: StepSummary + temporalio_common::data_converters::TemporalDeserializable,
+        A: ActivityDefinition<Output = Timed<T>>,
+        T: StepSummary + serde::Serialize + serde::de::DeserializeOwned + 'static,
     {
-        self.run(step, || async {
+        if self.normal_activities {
+            return self
+                .run(step, || async {
+                    self.ctx
+                        .execute_activity(BareResult(activity), input, activity_options())
+                        .await
+                        .map(TimedOrBare::into_value)
+                        .map_err(StepError::from)
+                })
+                .await;
+        }
+        self.run_timed(step, || async {
             self.ctx
-                .execute_activity(activity, input, activity_options())
+                .execute_local_activity(activity, input, local_activity_options())
                 .await
+                .map(|timed| (timed.value, Some((timed.started_at, timed.finished_at))))
                 .map_err(StepError::from)
         })
         .await
@@ -195,6 +222,17 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
         T: StepSummary,
         F: Future<Output = Result<T, StepError>>,
     {
+        self.run_timed(step, || async { work().await.map(|value| (value, None)) })
+            .await
+    }
+
+    /// [`StepRunner::run`] for work that says when it started and finished; without
+    /// times, the step is timed by workflow time.
+    async fn run_timed<T, F>(&self, step: StepId, work: impl FnOnce() -> F) -> WorkflowResult<T>
+    where
+        T: StepSummary,
+        F: Future<Output = Result<(T, Option<StepTimes>), StepError>>,
+    {
         self.begin(step);
         let span = telemetry::step_span(step);
         let outcome = work().with_context(span.clone()).await;
@@ -205,8 +243,8 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
         };
         service_kit::trace::end_span(&span, error);
         match outcome {
-            Ok(value) => {
-                self.complete(step, value.summary());
+            Ok((value, times)) => {
+                self.complete(step, value.summary(), times);
                 Ok(value)
             }
             Err(StepError::Canceled) => {
@@ -235,11 +273,14 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
         }
     }
 
-    fn complete(&self, step: StepId, summary: String) {
+    fn complete(&self, step: StepId, summary: String, times: Option<StepTimes>) {
         let at = now(self.ctx);
         self.update(step, |p| {
             p.status = StepStatus::Completed;
-            p.completed_at = Some(at);
+            if let Some((started, _)) = times {
+                p.started_at = Some(started);
+            }
+            p.completed_at = Some(times.map_or(at, |(_, finished)| finished));
             p.summary = Some(summary);
         });
         self.report_step(step, Outcome::Completed);
@@ -296,17 +337,19 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
         if self.ctx.is_replaying() {
             return;
         }
-        let (started, telemetry) = self.ctx.state(|s| {
+        let (times, telemetry) = self.ctx.state(|s| {
             let record = s.steps();
-            let started = record
+            let times = record
                 .progress
                 .iter()
                 .find(|p| p.id == step)
-                .and_then(|p| p.started_at);
-            (started, record.telemetry.clone())
+                .map(|p| (p.started_at, p.completed_at));
+            (times, record.telemetry.clone())
         });
-        let end = now(self.ctx);
-        telemetry.step(step, (started.unwrap_or(end), end), outcome);
+        let now = now(self.ctx);
+        let (started, finished) = times.unwrap_or_default();
+        let finished = finished.unwrap_or(now);
+        telemetry.step(step, (started.unwrap_or(finished), finished), outcome);
     }
 
     /// Reports the run's duration and outcome, when it ended live.
@@ -322,19 +365,68 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
     }
 }
 
-/// Activities retry with backoff, five attempts at most: nothing retries forever.
+/// A step's own start and finish.
+type StepTimes = (DateTime<Utc>, DateTime<Utc>);
+
+/// Steps retry with backoff, five attempts at most: nothing retries forever. An
+/// unknown or malformed account is not retried.
+fn step_retry_policy() -> RetryPolicy {
+    RetryPolicy::builder()
+        .initial_interval(Duration::from_millis(500))
+        .backoff_coefficient(2.0)
+        .maximum_interval(Duration::from_secs(10))
+        .maximum_attempts(5)
+        .non_retryable_error_types([ACCOUNT_NOT_FOUND, "InvalidAccountId"])
+        .build()
+}
+
+/// Steps 1-7 and 9 as local activities: each attempt gets 15 s, the whole step 60 s
+/// with its retries ([`step_retry_policy`]). They run in the worker that runs the
+/// workflow, inside its workflow task, and a result is recorded as one marker event;
+/// a retry whose backoff would outlast the workflow task waits on a timer instead.
+pub fn local_activity_options() -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(Duration::from_secs(15))
+        .schedule_to_close_timeout(Duration::from_secs(60))
+        .retry_policy(step_retry_policy())
+        .build()
+}
+
+/// The same steps as normal activities, as runs recorded before
+/// [`LOCAL_ACTIVITY_STEPS`] ran them.
 pub fn activity_options() -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(15))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_millis(500))
-                .backoff_coefficient(2.0)
-                .maximum_interval(Duration::from_secs(10))
-                .maximum_attempts(5)
-                .non_retryable_error_types([ACCOUNT_NOT_FOUND, "InvalidAccountId"])
-                .build(),
-        )
+        .retry_policy(step_retry_policy())
         .build()
+}
+
+/// An activity whose result is [`Timed`], read as runs recorded before
+/// [`LOCAL_ACTIVITY_STEPS`] read it: the bare value then, either shape for a run in
+/// flight across the upgrade.
+struct BareResult<A>(A);
+
+/// The value type inside a [`Timed`] result.
+pub trait TimedResult {
+    /// The step's value.
+    type Value;
+}
+
+impl<T> TimedResult for Timed<T> {
+    type Value = T;
+}
+
+impl<A> ActivityDefinition for BareResult<A>
+where
+    A: ActivityDefinition,
+    A::Output: TimedResult,
+    <A::Output as TimedResult>::Value: serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    type Input = A::Input;
+    type Output = TimedOrBare<<A::Output as TimedResult>::Value>;
+
+    fn name(&self) -> &str {
+        self.0.name()
+    }
 }
 
 /// The activity's own message (the innermost cause), not the wrapper's.

@@ -5,6 +5,7 @@
 //! `CoordinatorStep` search attribute all read from here; none of them repeats the
 //! list or its length.
 
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +62,42 @@ step_catalogue! {
     MarketingAbmCheck = ("marketing_abm_check", "Marketing ABM check"),
     /// 9. The coordinator brief.
     ComposeBrief = ("compose_brief", "Compose coordinator brief"),
+}
+
+/// A step's result on the step's own clock: when its work started and finished.
+///
+/// The coordinator runs its steps as local activities, inside one workflow task, where
+/// workflow time stands still; the live timeline takes each step's times from here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timed<T> {
+    /// What the step produced.
+    pub value: T,
+    /// When its work started.
+    pub started_at: DateTime<Utc>,
+    /// When its work finished.
+    pub finished_at: DateTime<Utc>,
+}
+
+/// A step's result as a run started before [`Timed`] reads it: runs recorded then got
+/// the bare value, and a run in flight across the upgrade may get either.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TimedOrBare<T> {
+    /// The result with its times.
+    Timed(Timed<T>),
+    /// The bare result.
+    Bare(T),
+}
+
+impl<T> TimedOrBare<T> {
+    /// The result, whichever way it came.
+    pub fn into_value(self) -> T {
+        match self {
+            Self::Timed(timed) => timed.value,
+            Self::Bare(value) => value,
+        }
+    }
 }
 
 /// In the published schema a step id is a snake_case string, not an enumeration: the

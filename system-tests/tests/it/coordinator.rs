@@ -1,6 +1,8 @@
 //! The Drew Coordinator end to end: nine steps, step 8 through real Nexus.
 
 use std::time::Duration;
+use temporalio_common::protos::constants::LOCAL_ACTIVITY_MARKER_NAME;
+use temporalio_common::protos::coresdk::common::extract_local_activity_marker_data;
 
 use serde_json::{Value, json};
 use shared_contracts::steps::{STEPS, StepId};
@@ -232,16 +234,22 @@ async fn unknown_and_malformed_accounts_fail_fast_at_step_one() {
                 statuses[1..].iter().all(|s| s.ends_with("=skipped")),
                 "{statuses:?}"
             );
-            // Not retried: load_account ran once.
+            // Not retried: load_account ran once, as a local activity (one marker, on its
+            // first attempt).
             let events = history(&unknown).await;
-            let attempts: Vec<i32> = events
+            let attempts: Vec<(String, u32)> = events
                 .iter()
                 .filter_map(|e| match &e.attributes {
-                    Some(Attributes::ActivityTaskStartedEventAttributes(a)) => Some(a.attempt),
+                    Some(Attributes::MarkerRecordedEventAttributes(marker))
+                        if marker.marker_name == LOCAL_ACTIVITY_MARKER_NAME =>
+                    {
+                        extract_local_activity_marker_data(&marker.details)
+                            .map(|data| (data.activity_type, data.attempt))
+                    }
                     _ => None,
                 })
                 .collect();
-            assert_eq!(attempts, [1]);
+            assert_eq!(attempts, [("load_account".to_owned(), 1)]);
             assert_eq!(
                 unknown
                     .describe(WorkflowDescribeOptions::default())

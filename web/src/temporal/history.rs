@@ -2,10 +2,12 @@
 //! and its steps.
 //!
 //! - The outcome (the brief, or why the run stopped) is the close event.
-//! - Each step's status and times come from its activity's (or, for step 8, its Nexus
-//!   operation's) events: scheduled, then completed, failed, timed out or canceled. A
-//!   step is known by its activity type, which is the step's id in the catalogue;
-//!   step 8 by its Nexus operation, `marketing.abm.v1/checkAbmProgram`.
+//! - Each step's status and times come from its local activity's marker (the step's
+//!   timed result), or, in runs recorded before local-activity steps, its activity's
+//!   events (scheduled, then completed, failed, timed out or canceled); step 8's from
+//!   its Nexus operation's events. A step is known by its activity type, which is the
+//!   step's id in the catalogue; step 8 by its Nexus operation,
+//!   `marketing.abm.v1/checkAbmProgram`.
 //! - The summaries of completed steps come from the brief, which holds every step's
 //!   result but step 2's; a failed step's summary is its failure's message. The
 //!   workflow formats the same facts for its `progress` query; the history does not
@@ -19,6 +21,8 @@ use shared_contracts::coordinator::{CoordinatorBrief, StepProgress, StepStatus, 
 use shared_contracts::operation::CHECK_ABM_PROGRAM;
 use shared_contracts::steps::StepId;
 use shared_contracts::summary::StepSummary;
+use temporalio_common::protos::constants::LOCAL_ACTIVITY_MARKER_NAME;
+use temporalio_common::protos::coresdk::common::extract_local_activity_marker_data;
 use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
@@ -91,6 +95,33 @@ pub(super) fn coordinator_steps(events: &[HistoryEvent]) -> Vec<StepProgress> {
                 }
                 continue;
             }
+            // Steps run as local activities (runs since `local-activity-steps`): one
+            // marker each, holding the activity type and the step's timed result.
+            Attributes::MarkerRecordedEventAttributes(marker)
+                if marker.marker_name == LOCAL_ACTIVITY_MARKER_NAME =>
+            {
+                let Some(step) = extract_local_activity_marker_data(&marker.details)
+                    .and_then(|data| StepId::from_id(&data.activity_type))
+                else {
+                    continue;
+                };
+                let times = marker
+                    .details
+                    .get("result")
+                    .and_then(|result| result.payloads.first())
+                    .and_then(|payload| serde_json::from_slice::<StepTimes>(&payload.data).ok());
+                start(
+                    &mut steps,
+                    step,
+                    times.as_ref().map(|t| t.started_at).or(at),
+                );
+                let end = match &marker.failure {
+                    Some(failure) => StepEnd::Failed(innermost_message(Some(failure))),
+                    None => StepEnd::Completed,
+                };
+                finish(&mut steps, step, end, times.map(|t| t.finished_at).or(at));
+                continue;
+            }
             Attributes::NexusOperationScheduledEventAttributes(operation) => {
                 if operation.service == CHECK_ABM_PROGRAM.service
                     && operation.operation == CHECK_ABM_PROGRAM.name
@@ -159,16 +190,7 @@ pub(super) fn coordinator_steps(events: &[HistoryEvent]) -> Vec<StepProgress> {
         } else {
             end
         };
-        if let Some(progress) = steps.iter_mut().find(|p| p.id == step) {
-            progress.completed_at = at;
-            match end {
-                StepEnd::Completed => progress.status = StepStatus::Completed,
-                StepEnd::Failed(message) => {
-                    progress.status = StepStatus::Failed;
-                    progress.summary = message;
-                }
-            }
-        }
+        finish(&mut steps, step, end, at);
     }
     if let Some(message) = run_failure {
         stop_at_first_unfinished_step(&mut steps, &message, closed_at);
@@ -180,6 +202,28 @@ pub(super) fn coordinator_steps(events: &[HistoryEvent]) -> Vec<StepProgress> {
 enum StepEnd {
     Completed,
     Failed(Option<String>),
+}
+
+/// The times a step's timed result carries (`shared_contracts::steps::Timed`), read
+/// without its value.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StepTimes {
+    started_at: DateTime<Utc>,
+    finished_at: DateTime<Utc>,
+}
+
+fn finish(steps: &mut [StepProgress], step: StepId, end: StepEnd, at: Option<DateTime<Utc>>) {
+    if let Some(progress) = steps.iter_mut().find(|p| p.id == step) {
+        progress.completed_at = at;
+        match end {
+            StepEnd::Completed => progress.status = StepStatus::Completed,
+            StepEnd::Failed(message) => {
+                progress.status = StepStatus::Failed;
+                progress.summary = message;
+            }
+        }
+    }
 }
 
 fn start(steps: &mut [StepProgress], step: StepId, at: Option<DateTime<Utc>>) {
