@@ -261,8 +261,18 @@ impl<'a, W: HasSteps> StepRunner<'a, W> {
         self.end_run(STEP_DONE, Outcome::Completed);
     }
 
+    /// Marks `step` running. It starts at workflow time, or when the step before it
+    /// finished if that is later: a local activity finishes on its own clock, ahead of
+    /// the workflow time of the task it ran in.
     fn begin(&self, step: StepId) {
-        let at = now(self.ctx);
+        let finished_before = self.ctx.state(|s| {
+            s.steps()
+                .progress
+                .iter()
+                .filter_map(|p| p.completed_at)
+                .max()
+        });
+        let at = finished_before.map_or(now(self.ctx), |finished| finished.max(now(self.ctx)));
         self.update(step, |p| {
             p.status = StepStatus::Running;
             p.started_at = Some(at);

@@ -82,9 +82,25 @@ async fn acme_corp_gets_a_brief_that_uses_its_active_abm_program() {
                 statuses[StepId::MarketingAbmCheck.index()],
                 "marketing_abm_check=completed"
             );
+            // In order on the steps' own clocks: each starts once the one before it
+            // finished (steps 1-7 and 9 run inside workflow tasks, as local activities,
+            // where workflow time stands still).
+            let time = |step: &serde_json::Value, field: &str| {
+                chrono::DateTime::parse_from_rfc3339(step[field].as_str().unwrap()).unwrap()
+            };
+            let mut previous_finish = None;
             for step in progress.as_array().unwrap() {
                 assert!(step["startedAt"].as_str().unwrap().ends_with('Z'), "{step}");
                 assert!(!step["summary"].as_str().unwrap().is_empty(), "{step}");
+                let (started, finished) = (time(step, "startedAt"), time(step, "completedAt"));
+                assert!(started <= finished, "{step}");
+                if let Some(previous) = previous_finish {
+                    assert!(
+                        started >= previous,
+                        "{step} starts before the step before it ended"
+                    );
+                }
+                previous_finish = Some(finished);
             }
             assert_eq!(
                 progress[StepId::MarketingAbmCheck.index()]["summary"],
