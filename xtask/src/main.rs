@@ -72,7 +72,7 @@ commands:
            .data/gtm.db, .data/marketing.db); a second run inserts nothing
   bench    throughput, latency, CPU and memory end to end (release build), Nexus
            against a plain-activity baseline; reports in bench/results/
-           [--scenario default|load] [--runs N] [--concurrency C] [--name NAME]
+           [--scenario default|load|c20] [--runs N] [--concurrency C] [--name NAME]
            [--no-baseline]
   docker-images
            make every image docker-compose.yml names on this machine, with no

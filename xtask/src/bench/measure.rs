@@ -12,12 +12,17 @@ use temporalio_common::protos::temporal::api::history::v1::history_event::Attrib
 /// runs on.
 const TICKS_PER_SECOND: f64 = 100.0;
 
-/// One run's times, from the server's event timestamps.
+/// One run's times, from the server's event timestamps, and what it cost the server:
+/// its history events and workflow tasks.
 pub struct RunTiming {
     /// Workflow started to completed.
     pub run_ms: f64,
     /// Step 8: the Nexus operation (or the baseline's activity) scheduled to completed.
     pub step8_ms: Option<f64>,
+    /// Events in the run's history.
+    pub events: usize,
+    /// Workflow tasks the run took (completed ones).
+    pub workflow_tasks: usize,
 }
 
 impl RunTiming {
@@ -44,7 +49,16 @@ impl RunTiming {
             (Some(scheduled), Some(completed)) => Some(millis(completed) - millis(scheduled)),
             _ => baseline_step8_ms(&events),
         };
-        Ok(Self { run_ms, step8_ms })
+        let workflow_tasks = events
+            .iter()
+            .filter(|e| e.event_type() == EventType::WorkflowTaskCompleted)
+            .count();
+        Ok(Self {
+            run_ms,
+            step8_ms,
+            events: events.len(),
+            workflow_tasks,
+        })
     }
 }
 

@@ -16,6 +16,8 @@
 //! in flight, and measures (see [`measure`]):
 //!
 //! - throughput, and each run's start-to-close time from its history (p50/p95/p99);
+//! - what a run costs the server: its history events and workflow tasks (means), and
+//!   the dev server's CPU per run below;
 //! - step 8's time, scheduled to completed (Nexus operation or activity);
 //! - each process's CPU seconds per run (`/proc/<pid>/stat`) and peak memory
 //!   (`VmHWM`), the dev server's included;
@@ -39,13 +41,16 @@ use devkit::dev_server::{DevServer, DevServerOptions};
 use devkit::{nexus_endpoints, paths, ports, temporal_cli};
 use futures::{StreamExt, TryStreamExt};
 use seed_data::model::SeedSet;
-use shared_contracts::names::{ENDPOINTS, namespaces, task_queues, workflow_types};
+use shared_contracts::names::{
+    ENDPOINTS, namespaces, search_attributes, task_queues, workflow_types,
+};
 use temporalio_client::{
     Client, ClientOptions, UntypedWorkflow, WorkflowGetResultOptions, WorkflowHandle,
     WorkflowStartOptions,
 };
 use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
+use temporalio_common::search_attributes::{SearchAttributeKey, SearchAttributes};
 use tokio::process::{Child, Command};
 
 use self::measure::{ProcessUsage, RunTiming};
@@ -91,7 +96,12 @@ impl Settings {
                         settings.runs = 500;
                         settings.concurrency = 500;
                     }
-                    other => bail!("unknown scenario {other:?} (default, load)\n\n{USAGE}"),
+                    "c20" => {
+                        settings.scenario = "c20".to_owned();
+                        settings.runs = 400;
+                        settings.concurrency = 20;
+                    }
+                    other => bail!("unknown scenario {other:?} (default, load, c20)\n\n{USAGE}"),
                 },
                 "--runs" => settings.runs = number(flag, value()?)?,
                 "--concurrency" => settings.concurrency = number(flag, value()?)?,
@@ -120,7 +130,7 @@ fn number(flag: &str, value: &str) -> anyhow::Result<usize> {
 }
 
 /// The options, for errors.
-const USAGE: &str = "cargo xtask bench [--scenario default|load] [--runs N] [--concurrency C]
+const USAGE: &str = "cargo xtask bench [--scenario default|load|c20] [--runs N] [--concurrency C]
                   [--name NAME] [--no-baseline]
   default: 200 runs, 50 in flight, nexus and baseline modes
   load:    500 runs, all 500 in flight at once";
@@ -327,7 +337,14 @@ async fn start_coordinator(
         .start_workflow(
             UntypedWorkflow::new(workflow_types::DREW_COORDINATOR),
             RawValue::new(vec![input.as_json_payload()?]),
-            WorkflowStartOptions::new(mode.task_queue(), workflow_id.clone()).build(),
+            // As the dashboard starts a run: `AccountId` set at start, so the run
+            // writes no search attribute until it ends.
+            WorkflowStartOptions::new(mode.task_queue(), workflow_id.clone())
+                .search_attributes(SearchAttributes::new([
+                    SearchAttributeKey::<String>::keyword(search_attributes::ACCOUNT_ID)
+                        .value_set(account.to_owned()),
+                ]))
+                .build(),
         )
         .await
         .with_context(|| format!("starting {workflow_id}"))

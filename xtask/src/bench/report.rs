@@ -45,6 +45,10 @@ pub struct ModeReport {
     runs_per_second: f64,
     run_ms: Percentiles,
     step8_ms: Percentiles,
+    /// History events per run, mean: what a run costs the server to store and send.
+    history_events_per_run: f64,
+    /// Workflow tasks per run, mean: the server's round trips with the worker.
+    workflow_tasks_per_run: f64,
     processes: Vec<ProcessReport>,
 }
 
@@ -107,6 +111,8 @@ impl ModeReport {
             runs_per_second: runs as f64 / wall.as_secs_f64(),
             run_ms: Percentiles::of(timings.iter().map(|t| t.run_ms).collect()),
             step8_ms: Percentiles::of(timings.iter().filter_map(|t| t.step8_ms).collect()),
+            history_events_per_run: mean(timings.iter().map(|t| t.events)),
+            workflow_tasks_per_run: mean(timings.iter().map(|t| t.workflow_tasks)),
             processes: usage
                 .into_iter()
                 .map(|usage| ProcessReport {
@@ -220,6 +226,12 @@ impl Report {
             "step 8, scheduled → completed, p50 / p95 / p99 (ms)",
             |m| triple(&m.step8_ms),
         );
+        self.row(&mut out, "history events per run", |m| {
+            format!("{:.1}", m.history_events_per_run)
+        });
+        self.row(&mut out, "workflow tasks per run", |m| {
+            format!("{:.1}", m.workflow_tasks_per_run)
+        });
         let processes: Vec<String> = self
             .modes
             .first()
@@ -273,6 +285,14 @@ impl Report {
         let cells: Vec<String> = self.modes.iter().map(cell).collect();
         let _ = writeln!(out, "| {label} | {} |", cells.join(" | "));
     }
+}
+
+fn mean(values: impl ExactSizeIterator<Item = usize>) -> f64 {
+    let count = values.len();
+    if count == 0 {
+        return f64::NAN;
+    }
+    values.sum::<usize>() as f64 / count as f64
 }
 
 fn triple(p: &Percentiles) -> String {
