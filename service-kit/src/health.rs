@@ -25,11 +25,11 @@ pub fn probe(bind: SocketAddr, path: &str) -> anyhow::Result<()> {
         .with_context(|| format!("connecting to {addr}"))?;
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .with_context(|| format!("sending GET {path} to {addr}"))?;
+    // One write: `write!` on the stream would send each piece of the format separately.
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .with_context(|| format!("sending GET {path} to {addr}"))?;
     let mut head = [0u8; 32];
     let read = stream
         .read(&mut head)
@@ -62,8 +62,15 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         std::thread::spawn(move || {
             let (mut stream, _) = listener.accept().unwrap();
-            let mut request = [0u8; 256];
-            let _ = stream.read(&mut request);
+            // The whole request head, as a server reads it, then the answer.
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 256];
+            while !request.ends_with(b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => request.extend_from_slice(&buffer[..read]),
+                }
+            }
             let _ = stream.write_all(answer.as_bytes());
         });
         addr
