@@ -24,14 +24,24 @@
 //! - that every run completed and stored exactly one brief (nothing lost or
 //!   duplicated), or the bench fails.
 //!
-//! The report ([`report`]) goes to `bench/results/<scenario>.md` and `.json`.
-//! Numbers depend on the machine; compare runs on the same one.
+//! Then, unless `--no-pages`, the run page under load ([`pages`]): the release `web`
+//! binary serves `/runs/<id>` at 50 requests a second, for a completed run (read from
+//! its history, no worker needed) and for a running one (describe + the `progress`
+//! query, answered by a gtm-worker while the run waits at step 8 for a Marketing that
+//! is not there).
+//!
+//! The report ([`report`]) goes to `bench/results/<scenario>.md` and `.json`. With
+//! `--before <report.json>` (a report of an earlier commit, on the same machine), it
+//! also sets this run's figures beside those. Numbers depend on the machine; compare
+//! runs on the same one.
 
 mod baseline;
 mod measure;
+mod pages;
 mod report;
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -46,7 +56,7 @@ use shared_contracts::names::{
 };
 use temporalio_client::{
     Client, ClientOptions, UntypedWorkflow, WorkflowGetResultOptions, WorkflowHandle,
-    WorkflowStartOptions,
+    WorkflowStartOptions, WorkflowTerminateOptions,
 };
 use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
@@ -72,6 +82,10 @@ struct Settings {
     concurrency: usize,
     /// Also run the baseline mode.
     baseline: bool,
+    /// Also load the run page.
+    pages: bool,
+    /// An earlier report to compare with.
+    before: Option<PathBuf>,
 }
 
 impl Settings {
@@ -81,6 +95,8 @@ impl Settings {
             runs: 200,
             concurrency: 50,
             baseline: true,
+            pages: true,
+            before: None,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -101,12 +117,22 @@ impl Settings {
                         settings.runs = 400;
                         settings.concurrency = 20;
                     }
-                    other => bail!("unknown scenario {other:?} (default, load, c20)\n\n{USAGE}"),
+                    "pages" => {
+                        settings.scenario = "pages".to_owned();
+                        settings.runs = 20;
+                        settings.concurrency = 5;
+                        settings.baseline = false;
+                    }
+                    other => bail!(
+                        "unknown scenario {other:?} (default, load, c20, pages)\n\n{USAGE}"
+                    ),
                 },
                 "--runs" => settings.runs = number(flag, value()?)?,
                 "--concurrency" => settings.concurrency = number(flag, value()?)?,
                 "--name" => settings.scenario = value()?.clone(),
                 "--no-baseline" => settings.baseline = false,
+                "--no-pages" => settings.pages = false,
+                "--before" => settings.before = Some(PathBuf::from(value()?)),
                 other => bail!("unknown option {other:?}\n\n{USAGE}"),
             }
         }
@@ -130,10 +156,14 @@ fn number(flag: &str, value: &str) -> anyhow::Result<usize> {
 }
 
 /// The options, for errors.
-const USAGE: &str = "cargo xtask bench [--scenario default|load|c20] [--runs N] [--concurrency C]
-                  [--name NAME] [--no-baseline]
-  default: 200 runs, 50 in flight, nexus and baseline modes
-  load:    500 runs, all 500 in flight at once";
+const USAGE: &str = "cargo xtask bench [--scenario default|load|c20|pages] [--runs N]
+                  [--concurrency C] [--name NAME] [--no-baseline] [--no-pages]
+                  [--before REPORT.json]
+  default: 200 runs, 50 in flight, nexus and baseline modes, then the run page
+  load:    500 runs, all 500 in flight at once
+  c20:     400 runs, 20 in flight
+  pages:   20 runs, then the run page only (no baseline)
+  --before: set the figures beside an earlier report's (same machine)";
 
 /// Runs the benchmark with `args`.
 pub fn run(args: &[String]) -> anyhow::Result<()> {
@@ -192,10 +222,11 @@ async fn bench(settings: Settings, command: String) -> anyhow::Result<()> {
         modes.push(Mode::Baseline);
     }
     let mut reports = Vec::new();
+    let mut completed_run = None;
     for mode in modes {
         let [marketing, gtm] = mode.workers().map(|(side, binary, args)| {
             let log = scratch.path().join(format!("{}-{side}.log", mode.name()));
-            spawn_worker(binary, args, &common_env, &log)
+            spawn_release(binary, args, &common_env, &log)
         });
         let (marketing, gtm) = (marketing?, gtm?);
         let processes = [
@@ -206,11 +237,26 @@ async fn bench(settings: Settings, command: String) -> anyhow::Result<()> {
         let result = run_mode(&client, &settings, mode, &accounts, &processes, &databases).await;
         stop(gtm).await;
         stop(marketing).await;
-        reports.push(result.with_context(|| format!("the {} mode", mode.name()))?);
+        let (report, warmup) = result.with_context(|| format!("the {} mode", mode.name()))?;
+        if mode == Mode::Nexus {
+            completed_run = Some(warmup);
+        }
+        reports.push(report);
     }
+    let pages = match (settings.pages, completed_run) {
+        (true, Some(completed)) => run_pages(&client, &common_env, scratch.path(), &completed)
+            .await
+            .context("the run page phase")?,
+        _ => Vec::new(),
+    };
     server.stop().await?;
 
-    let report = Report::new(&settings, command, reports);
+    let before = settings
+        .before
+        .as_deref()
+        .map(report::Before::read)
+        .transpose()?;
+    let report = Report::new(&settings, command, reports, pages, before);
     let dir = paths::workspace_root().join("bench/results");
     let written = report.write(&dir, &settings.scenario)?;
     println!("\n{}", report.markdown());
@@ -267,7 +313,7 @@ async fn run_mode(
     accounts: &[String],
     processes: &[(&'static str, Option<u32>)],
     databases: &Databases,
-) -> anyhow::Result<ModeReport> {
+) -> anyhow::Result<(ModeReport, String)> {
     println!("==> {}: warm-up run", mode.name());
     let warmup = start_coordinator(client, mode, "acme-corp", "warmup").await?;
     wait_for(&warmup).await?;
@@ -312,13 +358,77 @@ async fn run_mode(
         .map(|handle| handle.info().workflow_id.clone())
         .collect();
     databases.check_one_brief_each(&ids).await?;
-    Ok(ModeReport::new(
+    let report = ModeReport::new(
         mode.name(),
         settings.runs,
         wall,
         &timings,
         usage,
-    ))
+    );
+    Ok((report, warmup.info().workflow_id.clone()))
+}
+
+/// The run page at 50 requests a second for 20 s each, for `completed` (a finished
+/// run) and for a run held at step 8: a gtm-worker runs with a ten-minute step-8
+/// deadline and no marketing-worker, so the run waits while its worker answers the
+/// page's `progress` query. The web process and that worker are stopped afterwards.
+async fn run_pages(
+    client: &Client,
+    env: &[(String, String)],
+    scratch: &Path,
+    completed: &str,
+) -> anyhow::Result<Vec<pages::PageLatency>> {
+    let address: SocketAddr = format!("127.0.0.1:{}", ports::free_port()?).parse()?;
+    let mut web_env = env.to_vec();
+    web_env.extend([
+        ("WEB_BIND".to_owned(), address.to_string()),
+        ("WEB_METRICS_BIND".to_owned(), "off".to_owned()),
+    ]);
+    let web = spawn_release("web", &[], &web_env, &scratch.join("pages-web.log"))?;
+    let mut gtm_env = env.to_vec();
+    gtm_env.push(("GTM_ABM_TIMEOUT_SECS".to_owned(), "600".to_owned()));
+    let gtm = spawn_release("gtm-worker", &[], &gtm_env, &scratch.join("pages-gtm.log"))?;
+    let result = async {
+        let held = start_coordinator(client, Mode::Nexus, "acme-corp", "page-running").await?;
+        let running = format!("/runs/{}", held.info().workflow_id);
+        let at_step_8 = "data-step=\"marketing_abm_check\" data-status=\"running\"";
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !pages::get(address, &running)
+            .await
+            .is_ok_and(|body| body.contains(at_step_8))
+        {
+            ensure!(
+                Instant::now() < deadline,
+                "the held run's page did not show step 8 running within 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let load = pages::Load {
+            rate: 50,
+            warm_up: Duration::from_secs(2),
+            duration: Duration::from_secs(20),
+        };
+        let web_pid = web.id();
+        println!("==> run page, completed run: 50 requests/s for 20 s");
+        let done = pages::measure(
+            "completed",
+            address,
+            &format!("/runs/{completed}"),
+            "id=\"brief\"",
+            load,
+            web_pid,
+        )
+        .await?;
+        println!("==> run page, running run: 50 requests/s for 20 s");
+        let live = pages::measure("running", address, &running, at_step_8, load, web_pid).await?;
+        held.terminate(WorkflowTerminateOptions::builder().reason("bench done").build())
+            .await?;
+        anyhow::Ok(vec![done, live])
+    }
+    .await;
+    stop(gtm).await;
+    stop(web).await;
+    result
 }
 
 async fn start_coordinator(
@@ -418,6 +528,8 @@ async fn build_release() -> anyhow::Result<()> {
             "marketing-worker",
             "--bin",
             "xtask",
+            "--bin",
+            "web",
         ])
         .current_dir(paths::workspace_root())
         .status()
@@ -426,7 +538,7 @@ async fn build_release() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn spawn_worker(
+fn spawn_release(
     name: &str,
     args: &[&str],
     env: &[(String, String)],

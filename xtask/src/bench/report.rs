@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::Settings;
 use super::measure::{ProcessUsage, RunTiming, percentile};
+use super::pages::PageLatency;
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -25,6 +26,76 @@ pub struct Report {
     modes: Vec<ModeReport>,
     /// Nexus mode over baseline mode, when both ran.
     nexus_overhead: Option<Overhead>,
+    /// The run page under load.
+    pages: Vec<PageLatency>,
+    /// The earlier report this one is set beside (`--before`).
+    before: Option<Before>,
+}
+
+/// The per-run budgets the report checks the nexus mode against.
+pub mod budget {
+    /// History events per completed run, at most.
+    pub const HISTORY_EVENTS: f64 = 25.0;
+    /// Workflow tasks per completed run, at most.
+    pub const WORKFLOW_TASKS: f64 = 4.0;
+    /// Dev-server CPU per run, at most (ms).
+    pub const DEV_SERVER_CPU_MS: f64 = 45.0;
+    /// Run page p99 at 50 requests/s, at most (ms).
+    pub const PAGE_P99_MS: f64 = 20.0;
+    /// Throughput against the `--before` report, at least.
+    pub const THROUGHPUT_GAIN: f64 = 2.0;
+}
+
+/// The nexus mode's figures from an earlier report (`--before`), as that commit's bench
+/// wrote them; the figures an older bench did not record are `None`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Before {
+    file: String,
+    commit: Option<String>,
+    runs: usize,
+    concurrency: usize,
+    runs_per_second: f64,
+    run_p50_ms: f64,
+    history_events_per_run: Option<f64>,
+    workflow_tasks_per_run: Option<f64>,
+    gtm_worker_cpu_ms_per_run: Option<f64>,
+    dev_server_cpu_ms_per_run: Option<f64>,
+}
+
+impl Before {
+    /// Reads the nexus mode of the report at `path`.
+    pub fn read(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading --before report {}", path.display()))?;
+        let report: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a bench report (JSON)", path.display()))?;
+        let nexus = report["modes"]
+            .as_array()
+            .and_then(|modes| modes.iter().find(|m| m["mode"] == "nexus"))
+            .with_context(|| format!("{} has no nexus mode", path.display()))?;
+        let number = |value: &serde_json::Value| value.as_f64();
+        let cpu = |process: &str| {
+            nexus["processes"]
+                .as_array()?
+                .iter()
+                .find(|p| p["process"] == process)
+                .and_then(|p| number(&p["cpuMsPerRun"]))
+        };
+        Ok(Self {
+            file: path.display().to_string(),
+            commit: report["commit"].as_str().map(str::to_owned),
+            runs: report["runsPerMode"].as_u64().unwrap_or(0) as usize,
+            concurrency: report["concurrency"].as_u64().unwrap_or(0) as usize,
+            runs_per_second: number(&nexus["runsPerSecond"])
+                .with_context(|| format!("{} has no runsPerSecond", path.display()))?,
+            run_p50_ms: number(&nexus["runMs"]["p50"]).unwrap_or(f64::NAN),
+            history_events_per_run: number(&nexus["historyEventsPerRun"]),
+            workflow_tasks_per_run: number(&nexus["workflowTasksPerRun"]),
+            gtm_worker_cpu_ms_per_run: cpu("gtm-worker"),
+            dev_server_cpu_ms_per_run: cpu("dev server"),
+        })
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -135,7 +206,13 @@ impl ModeReport {
 
 impl Report {
     /// The report of a bench run with `settings`, started by `command`.
-    pub fn new(settings: &Settings, command: String, modes: Vec<ModeReport>) -> Self {
+    pub fn new(
+        settings: &Settings,
+        command: String,
+        modes: Vec<ModeReport>,
+        pages: Vec<PageLatency>,
+        before: Option<Before>,
+    ) -> Self {
         let nexus = modes.iter().find(|m| m.mode == "nexus");
         let baseline = modes.iter().find(|m| m.mode == "baseline");
         let nexus_overhead = nexus.zip(baseline).map(|(n, b)| {
@@ -163,6 +240,8 @@ impl Report {
             concurrency: settings.concurrency,
             modes,
             nexus_overhead,
+            pages,
+            before,
         }
     }
 
@@ -270,7 +349,168 @@ impl Report {
                 );
             }
         }
+        self.pages_markdown(&mut out);
+        self.before_markdown(&mut out);
+        self.budgets_markdown(&mut out);
         out
+    }
+
+    fn nexus(&self) -> Option<&ModeReport> {
+        self.modes.iter().find(|m| m.mode == "nexus")
+    }
+
+    fn pages_markdown(&self, out: &mut String) {
+        if self.pages.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\n## Run page under load (release `web`, open loop, one connection per request)\n"
+        );
+        let _ = writeln!(
+            out,
+            "| run | requests | rate (/s) | p50 / p95 / p99 / max (ms) | web CPU per request (ms) |"
+        );
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
+        for page in &self.pages {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.1} / {:.1} / {:.1} / {:.1} | {} |",
+                page.run,
+                page.requests,
+                page.rate,
+                page.p50_ms,
+                page.p95_ms,
+                page.p99_ms,
+                page.max_ms,
+                optional(page.web_cpu_ms_per_request, 2)
+            );
+        }
+    }
+
+    fn before_markdown(&self, out: &mut String) {
+        let (Some(before), Some(now)) = (&self.before, self.nexus()) else {
+            return;
+        };
+        let _ = writeln!(
+            out,
+            "\n## Before and after (nexus mode)\n\nBefore: `{}`{}, {} runs, at most {} in flight.\n",
+            before.file,
+            before
+                .commit
+                .as_ref()
+                .map(|c| format!(", commit `{c}`"))
+                .unwrap_or_default(),
+            before.runs,
+            before.concurrency
+        );
+        let _ = writeln!(out, "| measure | before | now | now ÷ before |");
+        let _ = writeln!(out, "| --- | --- | --- | --- |");
+        let rows = [
+            (
+                "throughput (runs/s)",
+                Some(before.runs_per_second),
+                Some(now.runs_per_second),
+            ),
+            (
+                "run p50 (ms)",
+                Some(before.run_p50_ms),
+                Some(now.run_ms.p50),
+            ),
+            (
+                "history events per run",
+                before.history_events_per_run,
+                Some(now.history_events_per_run),
+            ),
+            (
+                "workflow tasks per run",
+                before.workflow_tasks_per_run,
+                Some(now.workflow_tasks_per_run),
+            ),
+            (
+                "gtm-worker CPU per run (ms)",
+                before.gtm_worker_cpu_ms_per_run,
+                now.cpu_per_run("gtm-worker"),
+            ),
+            (
+                "dev server CPU per run (ms)",
+                before.dev_server_cpu_ms_per_run,
+                now.cpu_per_run("dev server"),
+            ),
+        ];
+        for (label, then, now) in rows {
+            let ratio = then.zip(now).map(|(then, now)| now / then);
+            let _ = writeln!(
+                out,
+                "| {label} | {} | {} | {} |",
+                optional(then, 1),
+                optional(now, 1),
+                ratio.map_or("n/a".to_owned(), |r| format!("{r:.2}×"))
+            );
+        }
+    }
+
+    /// Each budget, the measured figure, and whether it is met.
+    fn budgets(&self) -> Vec<(String, String, Option<bool>)> {
+        let Some(nexus) = self.nexus() else {
+            return Vec::new();
+        };
+        let at_most = |value: Option<f64>, limit: f64| value.map(|v| v <= limit);
+        let mut rows = vec![
+            (
+                format!("history events per run ≤ {}", budget::HISTORY_EVENTS),
+                format!("{:.1}", nexus.history_events_per_run),
+                at_most(Some(nexus.history_events_per_run), budget::HISTORY_EVENTS),
+            ),
+            (
+                format!("workflow tasks per run ≤ {}", budget::WORKFLOW_TASKS),
+                format!("{:.1}", nexus.workflow_tasks_per_run),
+                at_most(Some(nexus.workflow_tasks_per_run), budget::WORKFLOW_TASKS),
+            ),
+            (
+                format!("dev server CPU per run ≤ {} ms", budget::DEV_SERVER_CPU_MS),
+                optional(nexus.cpu_per_run("dev server"), 1),
+                at_most(nexus.cpu_per_run("dev server"), budget::DEV_SERVER_CPU_MS),
+            ),
+        ];
+        for page in &self.pages {
+            rows.push((
+                format!(
+                    "{} run page p99 at {}/s ≤ {} ms",
+                    page.run,
+                    page.rate,
+                    budget::PAGE_P99_MS
+                ),
+                format!("{:.1}", page.p99_ms),
+                at_most(Some(page.p99_ms), budget::PAGE_P99_MS),
+            ));
+        }
+        if let Some(before) = &self.before {
+            let gain = nexus.runs_per_second / before.runs_per_second;
+            rows.push((
+                format!("throughput ≥ {}× before", budget::THROUGHPUT_GAIN),
+                format!("{gain:.2}×"),
+                Some(gain >= budget::THROUGHPUT_GAIN),
+            ));
+        }
+        rows
+    }
+
+    fn budgets_markdown(&self, out: &mut String) {
+        let budgets = self.budgets();
+        if budgets.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\n## Budgets (nexus mode)\n");
+        let _ = writeln!(out, "| budget | measured | met |\n| --- | --- | --- |");
+        for (budget, measured, met) in budgets {
+            let met = match met {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "n/a",
+            };
+            let _ = writeln!(out, "| {budget} | {measured} | {met} |");
+        }
     }
 
     fn column_heads(&self) -> String {
