@@ -1,9 +1,10 @@
-# The three services' images, from one multi-stage build. docker-compose.yml builds
+# The four services' images, from one multi-stage build. docker-compose.yml builds
 # each with its own target:
 #
-#   docker build --target gtm-worker       -t steadybase/gtm-worker:local .
-#   docker build --target marketing-worker -t steadybase/marketing-worker:local .
-#   docker build --target web              -t steadybase/web:local .
+#   docker build --target gtm-worker              -t steadybase/gtm-worker:local .
+#   docker build --target marketing-worker        -t steadybase/marketing-worker:local .
+#   docker build --target customer-success-worker -t steadybase/customer-success-worker:local .
+#   docker build --target web                     -t steadybase/web:local .
 #
 # Needs BuildKit (the default builder since Docker 23): it builds only the stages a
 # target uses, and caches cargo's registry and target folder between builds.
@@ -20,9 +21,10 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --profile docker --locked \
-        --bin gtm-worker --bin marketing-worker --bin web \
+        --bin gtm-worker --bin marketing-worker --bin customer-success-worker --bin web \
  && mkdir -p /out \
- && cp target/docker/gtm-worker target/docker/marketing-worker target/docker/web /out/
+ && cp target/docker/gtm-worker target/docker/marketing-worker \
+       target/docker/customer-success-worker target/docker/web /out/
 
 # ---- binaries: the compiled stage above, or a prebuilt image named by BINARIES -----
 FROM ${BINARIES} AS binaries
@@ -35,8 +37,8 @@ COPY --from=binaries /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certif
 # Each team's SQLite files live under /data/<team>; compose mounts a volume there,
 # which starts out owned by this user.
 RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home steadybase \
- && mkdir -p /data/gtm /data/marketing \
- && chown steadybase:steadybase /data/gtm /data/marketing
+ && mkdir -p /data/gtm /data/marketing /data/customer-success \
+ && chown steadybase:steadybase /data/gtm /data/marketing /data/customer-success
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
     RUST_LOG=info
 USER steadybase
@@ -50,6 +52,10 @@ ENTRYPOINT ["gtm-worker"]
 FROM runtime AS marketing-worker
 COPY --from=binaries /out/marketing-worker /usr/local/bin/marketing-worker
 ENTRYPOINT ["marketing-worker"]
+
+FROM runtime AS customer-success-worker
+COPY --from=binaries /out/customer-success-worker /usr/local/bin/customer-success-worker
+ENTRYPOINT ["customer-success-worker"]
 
 FROM runtime AS web
 COPY --from=binaries /out/web /usr/local/bin/web

@@ -47,7 +47,7 @@ impl DevServerOptions {
             port,
             ui_port: None,
             db_filename: None,
-            namespaces: vec![namespaces::GTM.to_owned(), namespaces::MARKETING.to_owned()],
+            namespaces: namespaces::ALL.map(str::to_owned).to_vec(),
             search_attributes: search_attributes::ALL
                 .iter()
                 .map(|(name, kind)| ((*name).to_owned(), (*kind).to_owned()))

@@ -23,9 +23,10 @@ pub const REQUIRE_VAR: &str = "STEADYBASE_REQUIRE_DOCKER";
 
 /// The tag of the three service images the compose file names
 /// (`steadybase/gtm-worker:local`, ...).
-pub const SERVICE_IMAGES: [&str; 3] = [
+pub const SERVICE_IMAGES: [&str; 4] = [
     "steadybase/gtm-worker:local",
     "steadybase/marketing-worker:local",
+    "steadybase/customer-success-worker:local",
     "steadybase/web:local",
 ];
 

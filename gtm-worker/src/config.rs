@@ -13,7 +13,8 @@ pub const TEAM: Team = Team {
     env_prefix: "GTM",
     namespace: namespaces::GTM,
     task_queue: task_queues::GTM_COORDINATOR,
-    caller_namespaces: namespaces::MARKETING,
+    // SPEC: `gtm.*` may be called by Marketing and Customer Success.
+    caller_namespaces: "marketing,customer-success",
     metrics_bind: "127.0.0.1:9101",
 };
 

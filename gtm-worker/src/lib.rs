@@ -8,15 +8,17 @@
 //!   ([`store::MIGRATOR`]), applied by [`store::GtmStore::open`].
 //! - [`seed`]: GTM's part of the shared seed set (`seed-data`) into that database;
 //!   `gtm-worker seed` runs it.
-//! - [`nexus`]: the `gtm.coordinator.v1` Nexus service: `runCoordinator` starts a
-//!   coordinator for another namespace (Marketing's campaign launches) and completes
-//!   with its brief.
+//! - [`nexus`]: GTM's two Nexus services on one endpoint: `gtm.coordinator.v1`
+//!   (`runCoordinator` starts a coordinator for another namespace and completes with
+//!   its brief) and `gtm.accounts.v1` (`getAccountSnapshot`: open pipeline and newest
+//!   brief).
 //! - [`scoring`], [`recommendations`]: the business rules, pure and unit-tested.
 //! - [`telemetry`]: the run's trace (a span per step) and metrics.
 //!
 //! [`run`] is the worker's own choices on the shared worker host
 //! ([`nexus_handler::WorkerHost`]): the GTM database, the coordinator and its
-//! activities on the SDK worker, `gtm.coordinator.v1` on the Nexus worker. `main.rs`
+//! activities on the SDK worker, `gtm.coordinator.v1` and `gtm.accounts.v1` on the
+//! Nexus worker. `main.rs`
 //! calls it with [`Config::from_env`]; tests call it with their own config.
 
 pub mod activities;
@@ -60,7 +62,7 @@ pub async fn run(
         .register_workflow_with_factory(move || DrewCoordinator::new(settings.clone()))
         .context("registering DrewCoordinator")?
         .register_activities(CoordinatorActivities::new(store.clone()));
-    host.serve_nexus(nexus::services(&config.host.task_queue));
+    host.serve_nexus(nexus::services(&config.host.task_queue, store.clone()));
     tracing::info!(
         marketing_endpoint = %config.marketing_endpoint,
         abm_timeout_secs = config.abm_timeout.as_secs(),

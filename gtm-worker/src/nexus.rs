@@ -1,4 +1,12 @@
-//! The `gtm.coordinator.v1` Nexus service, as GTM serves it.
+//! GTM's Nexus services, both behind the one `gtm-coordinator` endpoint: a worker
+//! serves every service registered on its task queue, and the endpoint routes by
+//! service and operation name.
+//!
+//! - `gtm.coordinator.v1/runCoordinator` (Marketing's campaign launches, Customer
+//!   Success's escalations);
+//! - `gtm.accounts.v1/getAccountSnapshot` (Customer Success's monitors): synchronous,
+//!   the account's open pipeline and its newest stored brief, read from the GTM
+//!   database.
 //!
 //! `runCoordinator` is a workflow-backed asynchronous operation: the handler only
 //! names the `DrewCoordinator` run to start; the `nexus-handler` layer starts it with
@@ -8,16 +16,67 @@
 
 use nexus_handler::{HandlerError, NexusServices, OperationContext, WorkflowStart};
 use shared_contracts::AccountId;
+use shared_contracts::accounts::{AccountSnapshot, AccountSnapshotRequest, LatestBrief};
 use shared_contracts::coordinator::{CoordinatorInput, REQUESTED_BY_MAX_LEN};
 use shared_contracts::names::{search_attributes, workflow_types};
-use shared_contracts::operation::RUN_COORDINATOR;
+use shared_contracts::operation::{GET_ACCOUNT_SNAPSHOT, RUN_COORDINATOR};
 
-/// The operations this worker serves, starting coordinators on `task_queue`.
-pub fn services(task_queue: &str) -> NexusServices {
+use crate::scoring;
+use crate::store::{GtmStore, StoreError};
+
+/// The operations this worker serves: coordinators started on `task_queue`, account
+/// snapshots read from `store`.
+pub fn services(task_queue: &str, store: GtmStore) -> NexusServices {
     let task_queue = task_queue.to_owned();
-    NexusServices::new().workflow_run(RUN_COORDINATOR, move |context, input: CoordinatorInput| {
-        let start = coordinator_start(&context, input, &task_queue);
-        async move { start }
+    NexusServices::new()
+        .workflow_run(RUN_COORDINATOR, move |context, input: CoordinatorInput| {
+            let start = coordinator_start(&context, input, &task_queue);
+            async move { start }
+        })
+        .sync(
+            GET_ACCOUNT_SNAPSHOT,
+            move |_context, request: AccountSnapshotRequest| {
+                let store = store.clone();
+                async move {
+                    // An unreachable database is not an answer: retryable, so the
+                    // server retries until the caller's deadline decides.
+                    account_snapshot(&store, request.account_id.clone())
+                        .await
+                        .map_err(|err| {
+                            HandlerError::retryable_internal(format!(
+                                "reading account {}: {err}",
+                                request.account_id
+                            ))
+                        })
+                }
+            },
+        )
+}
+
+/// What GTM has on an account now: its open pipeline, as step 6 sums it, and its
+/// newest stored brief. An account GTM does not have is `known: false`, not an error.
+pub async fn account_snapshot(
+    store: &GtmStore,
+    account_id: AccountId,
+) -> Result<AccountSnapshot, StoreError> {
+    let Some(account) = store.account(account_id.as_str()).await? else {
+        return Ok(AccountSnapshot::unknown(account_id));
+    };
+    let opportunities = store.opportunities(account_id.as_str()).await?;
+    let latest_brief = store
+        .latest_brief(account_id.as_str())
+        .await?
+        .map(|stored| LatestBrief {
+            workflow_id: stored.workflow_id,
+            recommendation: stored.brief.recommendation,
+            completed_at: stored.brief.completed_at,
+        });
+    Ok(AccountSnapshot {
+        account_id,
+        known: true,
+        account_name: Some(account.name),
+        open_pipeline: scoring::pipeline(&opportunities),
+        latest_brief,
     })
 }
 
@@ -37,15 +96,18 @@ pub fn coordinator_start(
         input.requested_by = Some(origin.chars().take(REQUESTED_BY_MAX_LEN).collect());
     }
     input.validate().map_err(HandlerError::bad_request)?;
-    // `AccountId` is set at start, as the dashboard does: the run is listed by account
-    // from its first event, and the workflow has no search attribute left to upsert.
+    // `AccountId` and `RequestedBy` are set at start, as the dashboard does: the run is
+    // listed by account and requester from its first event, and the workflow has no
+    // search attribute left to upsert.
+    let requested_by = input.requested_by.clone().unwrap_or_default();
     Ok(WorkflowStart::new(
         workflow_types::DREW_COORDINATOR,
         coordinator_workflow_id(&input.account_id, &context.request_id),
         task_queue,
         &input,
     )?
-    .keyword(search_attributes::ACCOUNT_ID, input.account_id.as_str()))
+    .keyword(search_attributes::ACCOUNT_ID, input.account_id.as_str())
+    .keyword(search_attributes::REQUESTED_BY, &requested_by))
 }
 
 /// `drew-{accountId}-nexus-{request id}`: readable in the Web UI, one run per
@@ -97,7 +159,10 @@ mod tests {
         assert_eq!(start.task_queue, "gtm-coordinator");
         assert_eq!(
             start.search_attributes,
-            [("AccountId".to_owned(), "acme-corp".to_owned())]
+            [
+                ("AccountId".to_owned(), "acme-corp".to_owned()),
+                ("RequestedBy".to_owned(), "nexus:marketing".to_owned())
+            ]
         );
         assert_eq!(
             start.input,

@@ -295,6 +295,18 @@ impl GtmStore {
         row.map(|row| stored_brief_from_row(&row)).transpose()
     }
 
+    /// The newest brief stored for an account, if any.
+    pub async fn latest_brief(&self, account_id: &str) -> Result<Option<StoredBrief>, StoreError> {
+        let row = sqlx::query(
+            "SELECT workflow_id, run_id, brief, created_at FROM coordinator_briefs \
+             WHERE account_id = $1 ORDER BY created_at DESC, workflow_id DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| stored_brief_from_row(&row)).transpose()
+    }
+
     /// How many briefs are stored for a workflow id (all its runs).
     pub async fn brief_count(&self, workflow_id: &str) -> Result<i64, StoreError> {
         Ok(

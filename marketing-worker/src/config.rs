@@ -13,7 +13,8 @@ pub const TEAM: Team = Team {
     env_prefix: "MARKETING",
     namespace: namespaces::MARKETING,
     task_queue: task_queues::MARKETING_ABM,
-    caller_namespaces: namespaces::GTM,
+    // SPEC: `marketing.abm.v1` may be called by GTM and Customer Success.
+    caller_namespaces: "gtm,customer-success",
     metrics_bind: "127.0.0.1:9102",
 };
 

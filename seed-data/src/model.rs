@@ -15,6 +15,8 @@ pub const ACCOUNTS_JSON: &str = include_str!("../data/gtm/accounts.json");
 pub const PROGRAMS_JSON: &str = include_str!("../data/marketing/programs.json");
 /// `data/marketing/campaigns.json`, as shipped.
 pub const CAMPAIGNS_JSON: &str = include_str!("../data/marketing/campaigns.json");
+/// `data/customer-success/accounts.json`, as shipped.
+pub const CUSTOMER_SUCCESS_JSON: &str = include_str!("../data/customer-success/accounts.json");
 
 /// Declares a closed vocabulary: a snake_case serde enum with `as_str`/`parse` and the
 /// list of all values, so the seed, the stores and the business rules spell it alike.
@@ -100,6 +102,30 @@ vocabulary! {
         ContentDownload => "content_download",
         /// Product trial sign-ups.
         TrialSignup => "trial_signup",
+    }
+}
+
+vocabulary! {
+    /// How badly a support ticket hurts the customer.
+    TicketSeverity {
+        /// Cosmetic, or a question.
+        Low => "low",
+        /// Slows work down.
+        Medium => "medium",
+        /// Blocks part of the work.
+        High => "high",
+        /// Blocks the customer.
+        Critical => "critical",
+    }
+}
+
+vocabulary! {
+    /// Whether a support ticket is still being worked.
+    TicketStatus {
+        /// Not resolved yet.
+        Open => "open",
+        /// Resolved.
+        Closed => "closed",
     }
 }
 
@@ -255,6 +281,66 @@ pub struct SeedCampaign {
     pub target_accounts: Vec<AccountId>,
 }
 
+/// What Customer Success knows about one account, in
+/// `data/customer-success/accounts.json`. Dates are relative to the load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedHealthRecord {
+    /// The account (a GTM account id).
+    pub account_id: AccountId,
+    /// Days from the load to the contract's renewal; null when none is on record.
+    pub renewal_in_days: Option<i64>,
+    /// Support tickets, open and closed.
+    pub tickets: Vec<SeedTicket>,
+    /// Product usage readings over time.
+    pub usage: Vec<SeedUsage>,
+    /// NPS survey responses.
+    pub nps: Vec<SeedNpsResponse>,
+}
+
+/// A support ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedTicket {
+    /// Stable id, `tkt-<account>-<n>`.
+    pub id: String,
+    /// What it is about.
+    pub subject: String,
+    /// How badly it hurts.
+    pub severity: TicketSeverity,
+    /// Open or closed.
+    pub status: TicketStatus,
+    /// Days before the load it was opened.
+    pub opened_days_ago: i64,
+    /// Days before the load it was closed (closed tickets only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_days_ago: Option<i64>,
+}
+
+/// A product usage reading.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedUsage {
+    /// Days before the load it was taken.
+    pub days_ago: i64,
+    /// Users active in the period.
+    pub active_users: i64,
+    /// Seats purchased.
+    pub seats: i64,
+}
+
+/// An NPS survey response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedNpsResponse {
+    /// Days before the load it was given.
+    pub days_ago: i64,
+    /// 0 (would not recommend) to 10.
+    pub score: i64,
+    /// Who answered.
+    pub respondent: String,
+}
+
 /// The whole seed set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeedSet {
@@ -264,6 +350,8 @@ pub struct SeedSet {
     pub programs: Vec<SeedProgram>,
     /// Marketing: campaigns.
     pub campaigns: Vec<SeedCampaign>,
+    /// Customer Success: tickets, usage, NPS and renewal, one record per account.
+    pub customer_success: Vec<SeedHealthRecord>,
 }
 
 /// A seed file that does not parse, or a seed set that contradicts itself.
@@ -285,15 +373,26 @@ pub enum SeedError {
 impl SeedSet {
     /// The seed set shipped in `seed-data/data/`, parsed and checked.
     pub fn shipped() -> Result<Self, SeedError> {
-        Self::parse(ACCOUNTS_JSON, PROGRAMS_JSON, CAMPAIGNS_JSON)
+        Self::parse(
+            ACCOUNTS_JSON,
+            PROGRAMS_JSON,
+            CAMPAIGNS_JSON,
+            CUSTOMER_SUCCESS_JSON,
+        )
     }
 
-    /// Parses the three files' contents and checks them against each other.
-    pub fn parse(accounts: &str, programs: &str, campaigns: &str) -> Result<Self, SeedError> {
+    /// Parses the four files' contents and checks them against each other.
+    pub fn parse(
+        accounts: &str,
+        programs: &str,
+        campaigns: &str,
+        customer_success: &str,
+    ) -> Result<Self, SeedError> {
         let set = Self {
             accounts: parse_file("data/gtm/accounts.json", accounts)?,
             programs: parse_file("data/marketing/programs.json", programs)?,
             campaigns: parse_file("data/marketing/campaigns.json", campaigns)?,
+            customer_success: parse_file("data/customer-success/accounts.json", customer_success)?,
         };
         let problems = set.problems();
         if problems.is_empty() {
@@ -373,6 +472,65 @@ impl SeedSet {
                         campaign.id
                     ));
                 }
+            }
+        }
+        problems.extend(self.customer_success_problems(&account_ids));
+        problems
+    }
+
+    /// Customer Success's records: one per seeded account, no other, and in range.
+    fn customer_success_problems(&self, account_ids: &BTreeSet<&str>) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut recorded = BTreeSet::new();
+        let mut ticket_ids = BTreeSet::new();
+        for record in &self.customer_success {
+            let account = record.account_id.as_str();
+            if !account_ids.contains(account) {
+                problems.push(format!("customer success: unknown account {account}"));
+            }
+            if !recorded.insert(account) {
+                problems.push(format!("customer success: {account} appears twice"));
+            }
+            for ticket in &record.tickets {
+                if !ticket_ids.insert(ticket.id.as_str()) {
+                    problems.push(format!("ticket {} appears twice", ticket.id));
+                }
+                let closed_ok = match (ticket.status, ticket.closed_days_ago) {
+                    (TicketStatus::Open, None) => true,
+                    (TicketStatus::Closed, Some(closed)) => {
+                        (0..=ticket.opened_days_ago).contains(&closed)
+                    }
+                    _ => false,
+                };
+                if ticket.opened_days_ago < 0 || !closed_ok {
+                    problems.push(format!(
+                        "ticket {}: a closed ticket needs 0 <= closedDaysAgo <= openedDaysAgo, an open one none",
+                        ticket.id
+                    ));
+                }
+            }
+            if record
+                .usage
+                .iter()
+                .any(|u| u.days_ago < 0 || u.active_users < 0 || u.seats < 0)
+            {
+                problems.push(format!(
+                    "customer success: {account} has a usage reading with a negative number"
+                ));
+            }
+            if record
+                .nps
+                .iter()
+                .any(|r| !(0..=10).contains(&r.score) || r.days_ago < 0)
+            {
+                problems.push(format!(
+                    "customer success: {account} has an NPS response outside 0-10 or in the future"
+                ));
+            }
+        }
+        for account in account_ids {
+            if !recorded.contains(account) {
+                problems.push(format!("customer success: no record for account {account}"));
             }
         }
         problems
@@ -460,7 +618,7 @@ mod tests {
         let programs = r#"[{"id":"p","name":"P","status":"active","description":"",
             "startsOn":"2026-01-01","endsOn":"2026-02-01","touchesPlanned":2,
             "enrolments":[{"accountId":"ghost","touchesRemaining":3}]}]"#;
-        let err = SeedSet::parse(accounts, programs, "[]").unwrap_err();
+        let err = SeedSet::parse(accounts, programs, "[]", "[]").unwrap_err();
         let message = err.to_string();
         assert!(
             message.contains("program p: unknown account ghost"),
@@ -470,11 +628,15 @@ mod tests {
             message.contains("touchesRemaining outside 0..=2"),
             "{message}"
         );
+        assert!(
+            message.contains("customer success: no record for account a"),
+            "{message}"
+        );
     }
 
     #[test]
     fn a_bad_field_is_named_with_its_file() {
-        let err = SeedSet::parse(r#"[{"id":"Bad Id"}]"#, "[]", "[]").unwrap_err();
+        let err = SeedSet::parse(r#"[{"id":"Bad Id"}]"#, "[]", "[]", "[]").unwrap_err();
         let message = err.to_string();
         assert!(
             message.starts_with("seed file data/gtm/accounts.json: invalid"),
@@ -502,6 +664,11 @@ mod tests {
                 CAMPAIGNS_JSON,
                 serde_json::to_string_pretty(&seed.campaigns),
             ),
+            (
+                "customer-success/accounts.json",
+                CUSTOMER_SUCCESS_JSON,
+                serde_json::to_string_pretty(&seed.customer_success),
+            ),
         ] {
             assert_eq!(format!("{}\n", rendered.unwrap()), shipped, "{file}");
         }
@@ -518,5 +685,9 @@ mod tests {
         assert!(OpportunityStage::Proposal.is_open());
         assert!(!OpportunityStage::ClosedWon.is_open());
         assert_eq!(IntentSource::parse("g2"), Some(IntentSource::G2));
+        for severity in TicketSeverity::ALL {
+            assert_eq!(TicketSeverity::parse(severity.as_str()), Some(*severity));
+        }
+        assert!(TicketSeverity::Critical > TicketSeverity::High);
     }
 }

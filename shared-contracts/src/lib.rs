@@ -1,6 +1,6 @@
-//! The wire contract between the GTM and Marketing namespaces.
+//! The wire contract between the GTM, Marketing and Customer Success namespaces.
 //!
-//! Both workers and the dashboard compile against this crate, so a name or a payload
+//! Every worker and the dashboard compile against this crate, so a name or a payload
 //! cannot drift between the side that calls and the side that answers. It holds:
 //!
 //! - [`names`]: every Temporal name fixed by the contract (namespaces, task queues,
@@ -8,6 +8,10 @@
 //!   attributes).
 //! - [`AccountId`]: the account slug, which cannot hold an invalid value.
 //! - [`abm`]: the `marketing.abm.v1` payloads (`checkAbmProgram`).
+//! - [`accounts`]: the `gtm.accounts.v1` payloads (`getAccountSnapshot`).
+//! - [`health`]: the `cs.health.v1` payloads (`getAccountHealth`).
+//! - [`monitor`]: Customer Success's `AccountHealthMonitor`: its input, the
+//!   cross-team snapshot it takes every cycle, and its `health` query.
 //! - [`coordinator`]: the Drew Coordinator's input, progress and brief, which are also
 //!   the `gtm.coordinator.v1/runCoordinator` payloads.
 //! - [`campaign`]: Marketing's `CampaignLaunch` workflow: its input, and the summary
@@ -16,7 +20,8 @@
 //! - [`summary`]: how each step's result reads as one line ([`summary::StepSummary`]),
 //!   the same in the live `progress` query and on a closed run's page.
 //! - [`operation`]: typed Nexus operation descriptors ([`operation::CHECK_ABM_PROGRAM`],
-//!   [`operation::RUN_COORDINATOR`]) that callers and handlers are generic over.
+//!   [`operation::RUN_COORDINATOR`], [`operation::GET_ACCOUNT_SNAPSHOT`],
+//!   [`operation::GET_ACCOUNT_HEALTH`]) that callers and handlers are generic over.
 //! - [`codec`]: JSON decoding that validates and names the offending field.
 //! - [`schema`]: JSON Schema of every payload, for callers in other languages
 //!   (checked in under `shared-contracts/schema/`).
@@ -25,9 +30,12 @@
 
 pub mod abm;
 mod account_id;
+pub mod accounts;
 pub mod campaign;
 pub mod codec;
 pub mod coordinator;
+pub mod health;
+pub mod monitor;
 pub mod names;
 pub mod operation;
 pub mod schema;

@@ -9,6 +9,11 @@ pub mod namespaces {
     pub const GTM: &str = "gtm";
     /// The marketing team's namespace, home of ABM programs and campaigns.
     pub const MARKETING: &str = "marketing";
+    /// The customer success team's namespace, home of account health monitoring.
+    pub const CUSTOMER_SUCCESS: &str = "customer-success";
+
+    /// Every team's namespace, as a dev server creates them.
+    pub const ALL: [&str; 3] = [GTM, MARKETING, CUSTOMER_SUCCESS];
 }
 
 /// Task queues polled by each side's worker.
@@ -19,6 +24,9 @@ pub mod task_queues {
     /// Polled by `marketing-worker`: the `marketing.abm.v1` Nexus handler and the
     /// campaign-launch workflow.
     pub const MARKETING_ABM: &str = "marketing-abm";
+    /// Polled by `customer-success-worker`: the `cs.health.v1` Nexus handler and the
+    /// account health monitors.
+    pub const CS_HEALTH: &str = "cs-health";
 }
 
 /// Nexus endpoints: the server-side routing entries that let one namespace's
@@ -26,8 +34,12 @@ pub mod task_queues {
 pub mod endpoints {
     /// GTM → Marketing. Targets namespace `marketing`, task queue `marketing-abm`.
     pub const MARKETING_ABM: &str = "marketing-abm";
-    /// Marketing → GTM. Targets namespace `gtm`, task queue `gtm-coordinator`.
+    /// Marketing and Customer Success → GTM. Targets namespace `gtm`, task queue
+    /// `gtm-coordinator`; serves `gtm.coordinator.v1` and `gtm.accounts.v1`.
     pub const GTM_COORDINATOR: &str = "gtm-coordinator";
+    /// GTM and Marketing → Customer Success. Targets namespace `customer-success`, task
+    /// queue `cs-health`.
+    pub const CS_HEALTH: &str = "cs-health";
 }
 
 /// Nexus service names. Versioned: a breaking change is a new service, not an edit.
@@ -36,6 +48,10 @@ pub mod services {
     pub const MARKETING_ABM_V1: &str = "marketing.abm.v1";
     /// GTM's coordinator service (`runCoordinator`).
     pub const GTM_COORDINATOR_V1: &str = "gtm.coordinator.v1";
+    /// GTM's accounts service (`getAccountSnapshot`), on the same endpoint.
+    pub const GTM_ACCOUNTS_V1: &str = "gtm.accounts.v1";
+    /// Customer Success's health service (`getAccountHealth`).
+    pub const CS_HEALTH_V1: &str = "cs.health.v1";
 }
 
 /// Workflow types.
@@ -44,6 +60,9 @@ pub mod workflow_types {
     pub const DREW_COORDINATOR: &str = "DrewCoordinator";
     /// Marketing's campaign launch, in namespace `marketing`.
     pub const CAMPAIGN_LAUNCH: &str = "CampaignLaunch";
+    /// Customer Success's long-running monitor, one per watched account
+    /// (`health-<accountId>`), in namespace `customer-success`.
+    pub const ACCOUNT_HEALTH_MONITOR: &str = "AccountHealthMonitor";
 }
 
 /// Workflow query names.
@@ -52,6 +71,27 @@ pub mod queries {
     pub const PROGRESS: &str = "progress";
     /// A campaign launch's accounts with their coordinator runs and outcomes.
     pub const LAUNCH_PROGRESS: &str = "launchProgress";
+    /// A health monitor's state and latest snapshot.
+    pub const HEALTH: &str = "health";
+}
+
+/// Workflow update names.
+pub mod updates {
+    /// Asks a health monitor to check now; answers with the new snapshot.
+    pub const CHECK_NOW: &str = "checkNow";
+}
+
+/// Workflow signal names.
+pub mod signals {
+    /// Pauses a health monitor's checks.
+    pub const PAUSE: &str = "pause";
+    /// Resumes them.
+    pub const RESUME: &str = "resume";
+}
+
+/// The workflow id of the health monitor of `account_id`: `health-<accountId>`.
+pub fn health_monitor_id(account_id: &crate::AccountId) -> String {
+    format!("health-{account_id}")
 }
 
 /// Custom search attributes, registered on the `gtm` namespace so runs can be listed
@@ -61,10 +101,17 @@ pub mod search_attributes {
     pub const ACCOUNT_ID: &str = "AccountId";
     /// The step a coordinator run is on, by step id (`Keyword`).
     pub const COORDINATOR_STEP: &str = "CoordinatorStep";
+    /// Who asked for a coordinator run (its input's `requestedBy`: `dashboard`,
+    /// `campaign:<id>`, `customer-success`, ...), set at start (`Keyword`).
+    pub const REQUESTED_BY: &str = "RequestedBy";
 
     /// Every custom search attribute with its Temporal type, as the dev server's
     /// `--search-attribute KEY=TYPE` flag and the operator API expect them.
-    pub const ALL: [(&str, &str); 2] = [(ACCOUNT_ID, "Keyword"), (COORDINATOR_STEP, "Keyword")];
+    pub const ALL: [(&str, &str); 3] = [
+        (ACCOUNT_ID, "Keyword"),
+        (COORDINATOR_STEP, "Keyword"),
+        (REQUESTED_BY, "Keyword"),
+    ];
 }
 
 /// A Nexus endpoint as the server registry holds it: a name and where it routes.
@@ -80,8 +127,8 @@ pub struct EndpointSpec {
     pub description: &'static str,
 }
 
-/// Both endpoints of the contract, in the shape the dev server setup creates them.
-pub const ENDPOINTS: [EndpointSpec; 2] = [
+/// Every endpoint of the contract, in the shape the dev server setup creates them.
+pub const ENDPOINTS: [EndpointSpec; 3] = [
     EndpointSpec {
         name: endpoints::MARKETING_ABM,
         target_namespace: namespaces::MARKETING,
@@ -92,6 +139,12 @@ pub const ENDPOINTS: [EndpointSpec; 2] = [
         name: endpoints::GTM_COORDINATOR,
         target_namespace: namespaces::GTM,
         target_task_queue: task_queues::GTM_COORDINATOR,
-        description: "Marketing -> GTM: gtm.coordinator.v1 (runCoordinator)",
+        description: "Marketing, Customer Success -> GTM: gtm.coordinator.v1 (runCoordinator), gtm.accounts.v1 (getAccountSnapshot)",
+    },
+    EndpointSpec {
+        name: endpoints::CS_HEALTH,
+        target_namespace: namespaces::CUSTOMER_SUCCESS,
+        target_task_queue: task_queues::CS_HEALTH,
+        description: "GTM, Marketing -> Customer Success: cs.health.v1 (getAccountHealth)",
     },
 ];

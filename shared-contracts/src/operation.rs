@@ -11,8 +11,10 @@ use std::marker::PhantomData;
 use serde::de::DeserializeOwned;
 
 use crate::abm::{AbmCheckRequest, AbmCheckResponse};
+use crate::accounts::{AccountSnapshot, AccountSnapshotRequest};
 use crate::codec::{self, ContractError};
 use crate::coordinator::{CoordinatorBrief, RunCoordinatorRequest};
+use crate::health::{AccountHealth, AccountHealthRequest};
 use crate::names::services;
 
 /// A Nexus operation with input `I` and output `O`.
@@ -80,6 +82,16 @@ pub const CHECK_ABM_PROGRAM: Operation<AbmCheckRequest, AbmCheckResponse> =
 pub const RUN_COORDINATOR: Operation<RunCoordinatorRequest, CoordinatorBrief> =
     Operation::new(services::GTM_COORDINATOR_V1, "runCoordinator");
 
+/// `gtm.accounts.v1/getAccountSnapshot`: synchronous; the account's open pipeline and
+/// its latest stored brief.
+pub const GET_ACCOUNT_SNAPSHOT: Operation<AccountSnapshotRequest, AccountSnapshot> =
+    Operation::new(services::GTM_ACCOUNTS_V1, "getAccountSnapshot");
+
+/// `cs.health.v1/getAccountHealth`: synchronous; Customer Success's health score,
+/// band and drivers for the account.
+pub const GET_ACCOUNT_HEALTH: Operation<AccountHealthRequest, AccountHealth> =
+    Operation::new(services::CS_HEALTH_V1, "getAccountHealth");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +105,14 @@ mod tests {
         assert_eq!(
             RUN_COORDINATOR.to_string(),
             "gtm.coordinator.v1/runCoordinator"
+        );
+        assert_eq!(
+            GET_ACCOUNT_SNAPSHOT.to_string(),
+            "gtm.accounts.v1/getAccountSnapshot"
+        );
+        assert_eq!(
+            GET_ACCOUNT_HEALTH.to_string(),
+            "cs.health.v1/getAccountHealth"
         );
     }
 

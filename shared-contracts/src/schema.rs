@@ -10,8 +10,11 @@ use std::path::Path;
 use schemars::{JsonSchema, Schema, generate::SchemaSettings};
 
 use crate::abm::{AbmCheckRequest, AbmCheckResponse};
+use crate::accounts::{AccountSnapshot, AccountSnapshotRequest};
 use crate::campaign::{CampaignLaunchInput, CampaignLaunchSummary};
 use crate::coordinator::{CoordinatorBrief, CoordinatorInput, CoordinatorProgress};
+use crate::health::{AccountHealth, AccountHealthRequest};
+use crate::monitor::{HealthSnapshot, MonitorInput, MonitorStatus};
 
 /// One schema file: its name under `schema/`, and what it describes.
 pub struct SchemaFile {
@@ -62,6 +65,28 @@ pub fn all() -> Vec<SchemaFile> {
         render::<CampaignLaunchSummary>(
             "CampaignLaunchSummary.json",
             "CampaignLaunch result and `launchProgress` query result",
+        ),
+        render::<AccountSnapshotRequest>(
+            "AccountSnapshotRequest.json",
+            "gtm.accounts.v1/getAccountSnapshot input",
+        ),
+        render::<AccountSnapshot>(
+            "AccountSnapshot.json",
+            "gtm.accounts.v1/getAccountSnapshot output",
+        ),
+        render::<AccountHealthRequest>(
+            "AccountHealthRequest.json",
+            "cs.health.v1/getAccountHealth input",
+        ),
+        render::<AccountHealth>("AccountHealth.json", "cs.health.v1/getAccountHealth output"),
+        render::<MonitorInput>("MonitorInput.json", "AccountHealthMonitor input"),
+        render::<HealthSnapshot>(
+            "HealthSnapshot.json",
+            "AccountHealthMonitor `checkNow` update result",
+        ),
+        render::<MonitorStatus>(
+            "MonitorStatus.json",
+            "AccountHealthMonitor `health` query result",
         ),
     ]
 }

@@ -16,6 +16,10 @@ pub const DEFAULT_GTM_DATABASE_URL: &str = "sqlite:.data/gtm.db";
 /// migrates it.
 pub const DEFAULT_MARKETING_DATABASE_URL: &str = "sqlite:.data/marketing.db";
 
+/// Default Customer Success database: the SQLite file customer-success-worker defaults
+/// to; that worker owns, creates and migrates it.
+pub const DEFAULT_CS_DATABASE_URL: &str = "sqlite:.data/customer-success.db";
+
 /// Everything the dashboard needs to know to run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -41,6 +45,14 @@ pub struct Config {
     /// Marketing database, for the campaigns page (`MARKETING_DATABASE_URL`, default
     /// `sqlite:.data/marketing.db`).
     pub marketing_database_url: String,
+    /// Customer Success's namespace, for the health monitors (`CS_NAMESPACE`, default
+    /// `customer-success`).
+    pub cs_namespace: String,
+    /// Task queue health monitors start on (`CS_TASK_QUEUE`, default `cs-health`).
+    pub cs_task_queue: String,
+    /// Customer Success database, for the Health page (`CS_DATABASE_URL`, default
+    /// `sqlite:.data/customer-success.db`).
+    pub cs_database_url: String,
     /// Where `/metrics` is served (`WEB_METRICS_BIND`, default `127.0.0.1:9103`;
     /// `off` for none).
     pub metrics_bind: Option<SocketAddr>,
@@ -64,6 +76,9 @@ impl Config {
                 "MARKETING_DATABASE_URL",
                 DEFAULT_MARKETING_DATABASE_URL,
             ),
+            cs_namespace: env::var_or("CS_NAMESPACE", namespaces::CUSTOMER_SUCCESS),
+            cs_task_queue: env::var_or("CS_TASK_QUEUE", task_queues::CS_HEALTH),
+            cs_database_url: env::var_or("CS_DATABASE_URL", DEFAULT_CS_DATABASE_URL),
             metrics_bind: service_kit::telemetry::metrics_bind(
                 "WEB_METRICS_BIND",
                 "127.0.0.1:9103",
@@ -82,6 +97,9 @@ impl Config {
             marketing_namespace: namespaces::MARKETING.to_owned(),
             marketing_task_queue: task_queues::MARKETING_ABM.to_owned(),
             marketing_database_url: DEFAULT_MARKETING_DATABASE_URL.to_owned(),
+            cs_namespace: namespaces::CUSTOMER_SUCCESS.to_owned(),
+            cs_task_queue: task_queues::CS_HEALTH.to_owned(),
+            cs_database_url: DEFAULT_CS_DATABASE_URL.to_owned(),
             metrics_bind: None,
         })
     }

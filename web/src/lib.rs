@@ -3,15 +3,18 @@
 //!
 //! The dashboard reads the Marketing database for the campaigns page only; launching a
 //! campaign starts Marketing's `CampaignLaunch` workflow, which reaches GTM through Nexus
-//! like any other caller would.
+//! like any other caller would. It reads the Customer Success database for the Health
+//! page, and starts and stops Customer Success's health monitors.
 //!
 //! - [`router`] builds the routes and the middleware: access logs, security headers,
 //!   request size and time limits. Tests drive it with `oneshot`.
 //! - [`run`] binds (loopback by default), serves and shuts down gracefully.
 //! - `pages.rs`: HTML pages and their templates (`templates/`); `campaigns.rs`: the
-//!   campaigns page and campaign launches; `api.rs`: the JSON API;
+//!   campaigns page and campaign launches; `health.rs`: the Health page and its
+//!   monitors; `api.rs`: the JSON API;
 //!   `temporal/`: calls to Temporal, by what they do (listing, one run's view,
-//!   starting); `gtm_db.rs`: reads from the GTM database; `views.rs`: what templates
+//!   starting); `gtm_db.rs`, `marketing_db.rs`, `cs_db.rs`: reads from each team's
+//!   database; `views.rs`: what templates
 //!   show; `csrf.rs`: the form's CSRF check; `error.rs`: the one error type, as a
 //!   page or as JSON (it knows no other module's errors: each maps its own into it).
 //!
@@ -25,9 +28,11 @@
 pub mod api;
 pub mod campaigns;
 mod config;
+pub mod cs_db;
 pub mod csrf;
 pub mod error;
 pub mod gtm_db;
+pub mod health;
 pub mod marketing_db;
 pub mod metrics;
 pub mod pages;
@@ -43,12 +48,15 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
-pub use config::{Config, DEFAULT_GTM_DATABASE_URL, DEFAULT_MARKETING_DATABASE_URL};
+pub use config::{
+    Config, DEFAULT_CS_DATABASE_URL, DEFAULT_GTM_DATABASE_URL, DEFAULT_MARKETING_DATABASE_URL,
+};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, TraceLayer};
 use tracing::Level;
 
+use crate::cs_db::CsReader;
 use crate::gtm_db::GtmReader;
 use crate::marketing_db::MarketingReader;
 use crate::temporal::{Placement, TemporalGateway};
@@ -72,6 +80,8 @@ pub struct Shared {
     pub gtm: GtmReader,
     /// The Marketing database, for campaigns.
     pub marketing: MarketingReader,
+    /// The Customer Success database, for the Health page.
+    pub cs: CsReader,
     /// Deep links into the Temporal Web UI.
     pub links: UiLinks,
 }
@@ -85,25 +95,68 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// State from the configuration and open GTM and Marketing pools.
-    pub fn new(config: &Config, gtm_pool: sqlx::AnyPool, marketing_pool: sqlx::AnyPool) -> Self {
+    /// State from the configuration and the open pools of each team's database.
+    pub fn new(config: &Config, pools: Databases) -> Self {
         let placement = Placement {
             gtm_namespace: config.temporal.namespace.clone(),
             gtm_task_queue: config.task_queue.clone(),
             marketing_namespace: config.marketing_namespace.clone(),
             marketing_task_queue: config.marketing_task_queue.clone(),
+            cs_namespace: config.cs_namespace.clone(),
+            cs_task_queue: config.cs_task_queue.clone(),
         };
         Self {
             inner: Arc::new(Shared {
                 temporal: TemporalGateway::new(config.temporal.clone(), placement),
-                gtm: GtmReader::new(gtm_pool),
-                marketing: MarketingReader::new(marketing_pool),
+                gtm: GtmReader::new(pools.gtm),
+                marketing: MarketingReader::new(pools.marketing),
+                cs: CsReader::new(pools.customer_success),
                 links: UiLinks {
                     base: config.temporal_ui_url.trim_end_matches('/').to_owned(),
                     marketing_namespace: config.marketing_namespace.clone(),
                 },
             }),
         }
+    }
+}
+
+/// The dashboard's read-only pools, one per team's database.
+pub struct Databases {
+    /// GTM's.
+    pub gtm: sqlx::AnyPool,
+    /// Marketing's.
+    pub marketing: sqlx::AnyPool,
+    /// Customer Success's.
+    pub customer_success: sqlx::AnyPool,
+}
+
+impl Databases {
+    /// Opens each team's database read-only, as `config` names them.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        let gtm = service_kit::db::connect_read_only(&config.gtm_database_url)
+            .await
+            .context("opening the GTM database (read-only); has gtm-worker migrated it?")?;
+        let marketing = service_kit::db::connect_read_only(&config.marketing_database_url)
+            .await
+            .context(
+                "opening the Marketing database (read-only); has marketing-worker migrated it?",
+            )?;
+        let customer_success = service_kit::db::connect_read_only(&config.cs_database_url)
+            .await
+            .context(
+                "opening the Customer Success database (read-only); has customer-success-worker migrated it?",
+            )?;
+        Ok(Self {
+            gtm,
+            marketing,
+            customer_success,
+        })
+    }
+
+    async fn close(&self) {
+        self.gtm.close().await;
+        self.marketing.close().await;
+        self.customer_success.close().await;
     }
 }
 
@@ -121,6 +174,15 @@ impl UiLinks {
             self.base,
             url_segment(workflow_id),
             url_segment(run_id)
+        )
+    }
+
+    /// A workflow's page (its latest run).
+    pub fn workflow(&self, namespace: &str, workflow_id: &str) -> String {
+        format!(
+            "{}/namespaces/{namespace}/workflows/{}",
+            self.base,
+            url_segment(workflow_id)
         )
     }
 
@@ -175,6 +237,8 @@ pub fn router(state: AppState) -> Router {
         .route("/campaigns/{campaign_id}/launch", post(campaigns::launch))
         .route("/launches/{workflow_id}", get(campaigns::launch_page))
         .route("/launches/{workflow_id}/live", get(campaigns::launch_live))
+        .route("/health", get(health::health).post(health::start))
+        .route("/health/{account_id}/stop", post(health::stop))
         .route("/static/{name}", get(pages::asset))
         .route("/api/accounts", get(api::accounts))
         .route("/api/runs", get(api::runs).post(api::start_run))
@@ -222,15 +286,17 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    // The dashboard reads both teams' databases and writes neither: each team's worker
+    // The dashboard reads every team's database and writes none: each team's worker
     // owns (creates, migrates, writes) its own.
-    let gtm_pool = service_kit::db::connect_read_only(&config.gtm_database_url)
-        .await
-        .context("opening the GTM database (read-only); has gtm-worker migrated it?")?;
-    let marketing_pool = service_kit::db::connect_read_only(&config.marketing_database_url)
-        .await
-        .context("opening the Marketing database (read-only); has marketing-worker migrated it?")?;
-    let state = AppState::new(&config, gtm_pool.clone(), marketing_pool.clone());
+    let databases = Databases::open(&config).await?;
+    let state = AppState::new(
+        &config,
+        Databases {
+            gtm: databases.gtm.clone(),
+            marketing: databases.marketing.clone(),
+            customer_success: databases.customer_success.clone(),
+        },
+    );
     if !state.temporal.is_reachable().await {
         tracing::warn!(
             "Temporal is unreachable; the dashboard starts anyway and /readyz reports 503"
@@ -245,7 +311,6 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving the dashboard");
-    gtm_pool.close().await;
-    marketing_pool.close().await;
+    databases.close().await;
     result
 }

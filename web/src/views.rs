@@ -196,6 +196,8 @@ pub struct RunView {
     pub run_id: String,
     /// Account id.
     pub account: String,
+    /// Who asked for the run, in words, when the starter said.
+    pub requested_by: Option<String>,
     /// `running`, ...
     pub status: &'static str,
     /// "Running", ...
@@ -263,6 +265,7 @@ impl RunView {
                 .account_id
                 .clone()
                 .unwrap_or_else(|| "—".to_owned()),
+            requested_by: run.summary.requested_by.as_deref().map(requester),
             status: run.summary.status.as_str(),
             status_label: status_label(run.summary.status),
             running: run.summary.status == RunStatus::Running,
@@ -274,6 +277,21 @@ impl RunView {
             brief: brief.as_ref().map(BriefView::new),
             failure: run.failure.clone(),
         }
+    }
+}
+
+/// Who asked for a run, in words: the teams' own requesters by name, anyone else as
+/// they gave themselves.
+pub fn requester(requested_by: &str) -> String {
+    match requested_by {
+        "customer-success" => {
+            "Customer Success: its health monitor found the account at risk".to_owned()
+        }
+        "dashboard" => "the dashboard".to_owned(),
+        other => match other.strip_prefix("campaign:") {
+            Some(campaign) => format!("Marketing: campaign {campaign}"),
+            None => other.to_owned(),
+        },
     }
 }
 

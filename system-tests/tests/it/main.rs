@@ -8,6 +8,8 @@ mod compose;
 mod coordinator;
 mod dashboard;
 mod faults;
+mod health;
 mod observability;
 mod processes;
+mod runs_list;
 mod system;

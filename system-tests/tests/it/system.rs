@@ -28,10 +28,13 @@ pub struct System {
     pub server: DevServer,
     pub gtm_database_url: String,
     pub marketing_database_url: String,
+    pub cs_database_url: String,
     /// A client in namespace `gtm`.
     pub gtm: Client,
     /// A client in namespace `marketing`.
     pub marketing: Client,
+    /// A client in namespace `customer-success`.
+    pub customer_success: Client,
     _dir: tempfile::TempDir,
     marketing_worker: Option<BackgroundWorker>,
 }
@@ -67,10 +70,14 @@ impl System {
         let seed = SeedSet::shipped().unwrap();
         let gtm_database_url = format!("sqlite:{}/gtm.db", dir.path().display());
         let marketing_database_url = format!("sqlite:{}/marketing.db", dir.path().display());
+        let cs_database_url = format!("sqlite:{}/customer-success.db", dir.path().display());
         gtm_worker::seed::load_url(&gtm_database_url, &seed, chrono::Utc::now())
             .await
             .unwrap();
         marketing_worker::seed::load_url(&marketing_database_url, &seed)
+            .await
+            .unwrap();
+        customer_success_worker::seed::load_url(&cs_database_url, &seed, chrono::Utc::now())
             .await
             .unwrap();
 
@@ -91,16 +98,23 @@ impl System {
         )
         .unwrap();
         let marketing = Client::new(
-            connection,
+            connection.clone(),
             ClientOptions::new(namespaces::MARKETING).build(),
+        )
+        .unwrap();
+        let customer_success = Client::new(
+            connection,
+            ClientOptions::new(namespaces::CUSTOMER_SUCCESS).build(),
         )
         .unwrap();
         Self {
             server,
             gtm_database_url,
             marketing_database_url,
+            cs_database_url,
             gtm,
             marketing,
+            customer_success,
             _dir: dir,
             marketing_worker,
         }
@@ -147,7 +161,10 @@ impl System {
             CallerPolicy::allow_namespaces([namespaces::MARKETING]),
             "gtm-nexus-only",
         );
-        let services = gtm_worker::nexus::services(task_queues::GTM_COORDINATOR);
+        let store = gtm_worker::store::GtmStore::open(&self.gtm_database_url)
+            .await
+            .unwrap();
+        let services = gtm_worker::nexus::services(task_queues::GTM_COORDINATOR, store);
         let handler = NexusWorker::new(connection, options, services)
             .await
             .unwrap();
@@ -220,6 +237,7 @@ impl System {
         let mut config =
             web::Config::local(&self.server.address(), &self.gtm_database_url).unwrap();
         config.marketing_database_url = self.marketing_database_url.clone();
+        config.cs_database_url = self.cs_database_url.clone();
         adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -228,6 +246,61 @@ impl System {
             let _ = stopped.await;
         }));
         WebHandle { base, _stop: stop }
+    }
+
+    /// Runs a customer-success-worker on a thread of its own, with its configuration
+    /// for this system adjusted by `adjust`, until the returned worker is stopped.
+    pub fn start_cs_worker(
+        &self,
+        adjust: impl FnOnce(&mut customer_success_worker::Config),
+    ) -> BackgroundWorker {
+        let mut config =
+            customer_success_worker::Config::local(&self.server.address(), &self.cs_database_url)
+                .unwrap();
+        adjust(&mut config);
+        worker_thread::spawn(move |stop| customer_success_worker::run(config, stop))
+    }
+
+    /// Starts the health monitor of `account` (`health-<account>`), checking every
+    /// `interval_secs` and continuing as new every `cycles_per_run` checks.
+    pub async fn start_monitor(
+        &self,
+        account: &str,
+        interval_secs: u64,
+        cycles_per_run: u32,
+    ) -> WorkflowHandle<Client, UntypedWorkflow> {
+        let input = serde_json::json!({
+            "accountId": account,
+            "intervalSecs": interval_secs,
+            "cyclesPerRun": cycles_per_run,
+        });
+        self.customer_success
+            .start_workflow(
+                UntypedWorkflow::new(workflow_types::ACCOUNT_HEALTH_MONITOR),
+                RawValue::new(vec![input.as_json_payload().unwrap()]),
+                WorkflowStartOptions::new(task_queues::CS_HEALTH, format!("health-{account}"))
+                    .build(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// The health snapshots Customer Success stored for `account`: (check, JSON).
+    pub async fn cs_snapshots(&self, account: &str) -> Vec<(u64, serde_json::Value)> {
+        let pool = service_kit::db::connect(&self.cs_database_url)
+            .await
+            .unwrap();
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT cycle, snapshot FROM health_snapshots WHERE account_id = $1 ORDER BY cycle",
+        )
+        .bind(account)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        rows.into_iter()
+            .map(|(cycle, json)| (cycle as u64, serde_json::from_str(&json).unwrap()))
+            .collect()
     }
 
     /// Stops the marketing-worker gracefully; it must stop cleanly.
@@ -279,6 +352,23 @@ pub async fn result(
             }
             Err(messages.join(" <- "))
         }
+    }
+}
+
+/// Polls the dashboard's `path` until its body satisfies `shows`; returns that body.
+/// Fails the test after a minute.
+pub async fn wait_for_page(address: &str, path: &str, shows: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) = crate::observability::http_get(address, path).await;
+        if status == 200 && shows(&body) {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {path} to show what was expected; last ({status}): {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -356,6 +446,12 @@ pub async fn history(handle: &WorkflowHandle<Client, UntypedWorkflow>) -> Vec<Hi
 /// tests read it.
 pub fn record_history(name: &str, events: &[HistoryEvent]) {
     record_history_for("gtm-worker", name, events);
+}
+
+/// With `RECORD_HISTORIES=1`, writes a health monitor history where
+/// customer-success-worker's replay tests read it.
+pub fn record_health_history(name: &str, events: &[HistoryEvent]) {
+    record_history_for("customer-success-worker", name, events);
 }
 
 /// With `RECORD_HISTORIES=1`, writes a campaign launch history where marketing-worker's

@@ -27,6 +27,10 @@ pub struct Placement {
     pub marketing_namespace: String,
     /// Task queue campaign launches start on.
     pub marketing_task_queue: String,
+    /// Namespace of health monitors (`customer-success`).
+    pub cs_namespace: String,
+    /// Task queue health monitors start on.
+    pub cs_task_queue: String,
 }
 
 /// Connection to Temporal, made on first use and kept. What it does is split by
@@ -35,6 +39,8 @@ pub struct TemporalGateway {
     pub(super) settings: TemporalSettings,
     pub(super) placement: Placement,
     connection: Mutex<Option<Connection>>,
+    /// What closed runs' histories say, so a closed run is read once.
+    pub(super) closed_runs: super::run::ClosedRuns,
 }
 
 impl TemporalGateway {
@@ -44,6 +50,7 @@ impl TemporalGateway {
             settings,
             placement,
             connection: Mutex::new(None),
+            closed_runs: Default::default(),
         }
     }
 
@@ -55,6 +62,11 @@ impl TemporalGateway {
     /// The namespace campaign launches live in.
     pub fn marketing_namespace(&self) -> &str {
         &self.placement.marketing_namespace
+    }
+
+    /// The namespace health monitors live in.
+    pub fn cs_namespace(&self) -> &str {
+        &self.placement.cs_namespace
     }
 
     pub(super) async fn connection(&self) -> Result<Connection, TemporalError> {

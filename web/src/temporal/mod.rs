@@ -7,6 +7,7 @@
 //! - `history.rs`: the pure part of that: a closed run's steps and outcome from its
 //!   history events;
 //! - `start.rs`: starting coordinator runs and campaign launches;
+//! - `monitors.rs`: Customer Success's health monitors: listing, starting, stopping;
 //! - `error.rs`: [`TemporalError`], and how it becomes the dashboard's one error type.
 //!
 //! Calls use the SDK's high-level `Client` where it has them (describe, query,
@@ -15,6 +16,7 @@
 mod error;
 mod gateway;
 mod history;
+mod monitors;
 mod run;
 mod runs;
 mod start;

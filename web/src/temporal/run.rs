@@ -4,14 +4,20 @@
 //!
 //! | run is | calls | needs a worker |
 //! | --- | --- | --- |
-//! | running | describe + the `progress` query | yes, for the steps; without one the page says progress is unavailable |
-//! | closed | describe + its history | no |
+//! | running | describe and the `progress` query, at the same time | yes, for the steps; without one the page says progress is unavailable |
+//! | closed | describe (the query, sent beside it, is refused by the server); its history the first time only | no |
 //!
 //! A closed run's history holds everything the page shows: the brief is the
 //! completion event's result, the steps' status and times are its activity and Nexus
 //! events (see `history.rs`). Querying a closed run instead would replay it on a
-//! gtm-worker for every page view, and show nothing with no worker running.
+//! gtm-worker for every page view, and show nothing with no worker running: the query
+//! goes with Temporal's `QueryRejectCondition::NotOpen`, so the server answers it for an
+//! open run and refuses it at once for a closed one, and the two calls can go out
+//! together. A closed run never changes, so what its history says is kept
+//! ([`ClosedRuns`]), keyed by run id, and the next view of it costs one describe.
 
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -21,8 +27,8 @@ use shared_contracts::names::{queries, workflow_types};
 use temporalio_client::errors::{WorkflowInteractionError, WorkflowQueryError};
 use temporalio_client::tonic::Code;
 use temporalio_client::{
-    Client, HistoryEventFilterType, NamespacedClient, UntypedQuery, UntypedWorkflow,
-    UntypedWorkflowHandle, WorkflowDescribeOptions, WorkflowExecutionInfo,
+    Client, HistoryEventFilterType, NamespacedClient, QueryRejectCondition, UntypedQuery,
+    UntypedWorkflow, UntypedWorkflowHandle, WorkflowDescribeOptions, WorkflowExecutionInfo,
     WorkflowFetchHistoryOptions, WorkflowQueryOptions,
 };
 use temporalio_common::data_converters::RawValue;
@@ -64,41 +70,99 @@ pub struct LaunchDetail {
     pub failure: Option<String>,
 }
 
+/// What a closed run's history says, kept by run id: a closed run never changes.
+#[derive(Debug, Clone)]
+struct ClosedRun {
+    steps: Vec<StepProgress>,
+    brief: Option<serde_json::Value>,
+    failure: Option<String>,
+}
+
+/// The most recently read closed runs, at most [`ClosedRuns::CAPACITY`].
+#[derive(Debug, Default)]
+pub struct ClosedRuns {
+    runs: Mutex<Kept>,
+}
+
+/// Closed runs by run id, and their run ids oldest first (the next to forget).
+#[derive(Debug, Default)]
+struct Kept {
+    by_id: HashMap<String, Arc<ClosedRun>>,
+    order: VecDeque<String>,
+}
+
+impl ClosedRuns {
+    /// Closed runs kept: a few hundred kilobytes.
+    const CAPACITY: usize = 512;
+
+    fn get(&self, run_id: &str) -> Option<Arc<ClosedRun>> {
+        let kept = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        kept.by_id.get(run_id).cloned()
+    }
+
+    fn put(&self, run_id: &str, run: ClosedRun) -> Arc<ClosedRun> {
+        let run = Arc::new(run);
+        let mut kept = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.by_id.insert(run_id.to_owned(), run.clone()).is_none() {
+            kept.order.push_back(run_id.to_owned());
+            while kept.order.len() > Self::CAPACITY {
+                if let Some(oldest) = kept.order.pop_front() {
+                    kept.by_id.remove(&oldest);
+                }
+            }
+        }
+        run
+    }
+}
+
 impl TemporalGateway {
     /// The coordinator run with this workflow id (its latest run), or `None`.
     pub async fn run(&self, workflow_id: &str) -> Result<Option<RunDetail>, TemporalError> {
         check_workflow_id(workflow_id)?;
         let client = self.client(&self.placement.gtm_namespace).await?;
-        let Some(summary) =
-            describe(&client, workflow_id, workflow_types::DREW_COORDINATOR).await?
-        else {
+        let latest = client.get_workflow_handle::<UntypedWorkflow>(workflow_id);
+        let (summary, progress) = tokio::join!(
+            describe(&client, workflow_id, workflow_types::DREW_COORDINATOR),
+            query_open_json::<Vec<StepProgress>>(&latest, queries::PROGRESS),
+        );
+        let Some(summary) = summary? else {
             return Ok(None);
         };
-        let run = handle(&client, &summary);
         if summary.status == RunStatus::Running {
-            let steps = query_json(&run, queries::PROGRESS).await;
             return Ok(Some(RunDetail {
                 summary,
-                steps,
+                steps: progress,
                 brief: None,
                 failure: None,
             }));
         }
-        let events = fetch_history(&run, HistoryEventFilterType::AllEvent).await?;
-        let outcome = history::outcome(&events);
-        let mut steps = history::coordinator_steps(&events);
-        if let Some(brief) = outcome
-            .result
-            .clone()
-            .and_then(|value| serde_json::from_value::<CoordinatorBrief>(value).ok())
-        {
-            history::summarize_from_brief(&mut steps, &brief);
-        }
+        let closed = match self.closed_runs.get(&summary.run_id) {
+            Some(closed) => closed,
+            None => {
+                let run = handle(&client, &summary);
+                let events = fetch_history(&run, HistoryEventFilterType::AllEvent).await?;
+                let outcome = history::outcome(&events);
+                let mut steps = history::coordinator_steps(&events);
+                if let Some(brief) = outcome
+                    .result
+                    .clone()
+                    .and_then(|value| serde_json::from_value::<CoordinatorBrief>(value).ok())
+                {
+                    history::summarize_from_brief(&mut steps, &brief);
+                }
+                let closed = ClosedRun {
+                    steps,
+                    brief: outcome.result,
+                    failure: outcome.failure,
+                };
+                self.closed_runs.put(&summary.run_id, closed)
+            }
+        };
         Ok(Some(RunDetail {
             summary,
-            steps: Some(steps),
-            brief: outcome.result,
-            failure: outcome.failure,
+            steps: Some(closed.steps.clone()),
+            brief: closed.brief.clone(),
+            failure: closed.failure.clone(),
         }))
     }
 
@@ -216,6 +280,38 @@ async fn query_json<T: serde::de::DeserializeOwned>(
         }
     };
     serde_json::from_slice(&raw.payloads.first()?.data).ok()
+}
+
+/// A query's JSON answer if the run is open; `None` at once when it is closed (the
+/// server refuses it without a worker), or when no worker answers in time.
+async fn query_open_json<T: serde::de::DeserializeOwned>(
+    run: &UntypedWorkflowHandle<Client>,
+    query_type: &str,
+) -> Option<T> {
+    let options = WorkflowQueryOptions::builder()
+        .reject_condition(QueryRejectCondition::NotOpen)
+        .build();
+    let answer = tokio::time::timeout(
+        QUERY_TIMEOUT,
+        run.query(
+            UntypedQuery::<UntypedWorkflow>::new(query_type),
+            RawValue::new(vec![]),
+            options,
+        ),
+    )
+    .await;
+    match answer {
+        Ok(Ok(raw)) => serde_json::from_slice(&raw.payloads.first()?.data).ok(),
+        Ok(Err(WorkflowQueryError::Rejected { .. })) => None,
+        Ok(Err(err)) => {
+            log_refused_query(query_type, &err);
+            None
+        }
+        Err(_) => {
+            tracing::debug!(query_type, "query timed out: no worker answered");
+            None
+        }
+    }
 }
 
 fn log_refused_query(query_type: &str, err: &WorkflowQueryError) {

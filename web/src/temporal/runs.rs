@@ -102,6 +102,9 @@ pub struct RunSummary {
     pub run_id: String,
     /// From the `AccountId` search attribute.
     pub account_id: Option<String>,
+    /// From the `RequestedBy` search attribute: who asked for the run, when the starter
+    /// said.
+    pub requested_by: Option<String>,
     /// Status.
     pub status: RunStatus,
     /// From the `CoordinatorStep` search attribute (`done` when finished); `None` when
@@ -190,7 +193,7 @@ impl TemporalGateway {
     /// One page of a visibility query. This stays on the raw service: the SDK's
     /// `list_workflows` stream pages by itself and hands out no page token, and the
     /// dashboard pages by token.
-    async fn list(
+    pub(super) async fn list(
         &self,
         namespace: &str,
         query: String,
@@ -259,6 +262,7 @@ pub(super) fn summary_from_info(info: &WorkflowExecutionInfo) -> RunSummary {
         workflow_id: execution.workflow_id,
         run_id: execution.run_id,
         account_id: keyword(search_attributes::ACCOUNT_ID),
+        requested_by: keyword(search_attributes::REQUESTED_BY),
         status: RunStatus::from_proto(info.status),
         current_step: keyword(search_attributes::COORDINATOR_STEP),
         started_at: info.start_time.and_then(|t| timestamp(t.seconds, t.nanos)),

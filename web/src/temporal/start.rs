@@ -16,6 +16,7 @@ use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::common::v1::{
     Payload, Payloads, SearchAttributes, WorkflowType,
 };
+use temporalio_common::protos::temporal::api::enums::v1::WorkflowIdConflictPolicy;
 use temporalio_common::protos::temporal::api::taskqueue::v1::TaskQueue;
 use temporalio_common::protos::temporal::api::workflowservice::v1::StartWorkflowExecutionRequest;
 
@@ -36,16 +37,22 @@ impl TemporalGateway {
         // Set at start, so the run can be found by account before a worker has even
         // picked it up (the workflow sets it again, to the same value).
         let account = encode(&input.account_id.as_str())?;
-        let search = HashMap::from([(search_attributes::ACCOUNT_ID.to_owned(), account)]);
+        let mut search = HashMap::from([(search_attributes::ACCOUNT_ID.to_owned(), account)]);
+        if let Some(requested_by) = &input.requested_by {
+            search.insert(
+                search_attributes::REQUESTED_BY.to_owned(),
+                encode(requested_by)?,
+            );
+        }
         let run_id = self
-            .start(
+            .start(StartRequest::once(
                 &self.placement.gtm_namespace,
                 &self.placement.gtm_task_queue,
                 workflow_types::DREW_COORDINATOR,
                 &workflow_id,
                 encode(input)?,
                 search,
-            )
+            ))
             .await?;
         Ok((workflow_id, run_id))
     }
@@ -57,46 +64,38 @@ impl TemporalGateway {
             input.campaign_id,
             Utc::now().timestamp_millis()
         );
-        self.start(
+        self.start(StartRequest::once(
             &self.placement.marketing_namespace,
             &self.placement.marketing_task_queue,
             workflow_types::CAMPAIGN_LAUNCH,
             &workflow_id,
             encode(input)?,
             HashMap::new(),
-        )
+        ))
         .await?;
         Ok(workflow_id)
     }
 
-    async fn start(
-        &self,
-        namespace: &str,
-        task_queue: &str,
-        workflow_type: &str,
-        workflow_id: &str,
-        input: Payload,
-        search: HashMap<String, Payload>,
-    ) -> Result<String, TemporalError> {
+    pub(super) async fn start(&self, start: StartRequest<'_>) -> Result<String, TemporalError> {
         let connection = self.connection().await?;
         let request = StartWorkflowExecutionRequest {
-            namespace: namespace.to_owned(),
-            workflow_id: workflow_id.to_owned(),
+            namespace: start.namespace.to_owned(),
+            workflow_id: start.workflow_id.to_owned(),
             workflow_type: Some(WorkflowType {
-                name: workflow_type.to_owned(),
+                name: start.workflow_type.to_owned(),
             }),
             task_queue: Some(TaskQueue {
-                name: task_queue.to_owned(),
+                name: start.task_queue.to_owned(),
                 ..Default::default()
             }),
             input: Some(Payloads {
-                payloads: vec![input],
+                payloads: vec![start.input],
             }),
             identity: self.settings.connection.identity.clone(),
-            // One start per workflow id: a resent request finds the same run.
-            request_id: format!("{workflow_id}-start"),
-            search_attributes: (!search.is_empty()).then_some(SearchAttributes {
-                indexed_fields: search,
+            request_id: start.request_id,
+            workflow_id_conflict_policy: start.if_running.into(),
+            search_attributes: (!start.search.is_empty()).then_some(SearchAttributes {
+                indexed_fields: start.search,
             }),
             // The run continues this request's trace.
             header: service_kit::trace::tracer_data_header(),
@@ -113,7 +112,46 @@ impl TemporalGateway {
     }
 }
 
-fn encode(value: &impl Serialize) -> Result<Payload, TemporalError> {
+/// One `StartWorkflowExecution`.
+pub(super) struct StartRequest<'a> {
+    pub namespace: &'a str,
+    pub task_queue: &'a str,
+    pub workflow_type: &'a str,
+    pub workflow_id: &'a str,
+    pub input: Payload,
+    pub search: HashMap<String, Payload>,
+    /// The server returns the run this request id already started instead of starting
+    /// another.
+    pub request_id: String,
+    /// What a start does when a run with the id is already running.
+    pub if_running: WorkflowIdConflictPolicy,
+}
+
+impl<'a> StartRequest<'a> {
+    /// One start per workflow id: the request id is derived from it, so a resent
+    /// request finds the same run, and a second run with the id is refused.
+    fn once(
+        namespace: &'a str,
+        task_queue: &'a str,
+        workflow_type: &'a str,
+        workflow_id: &'a str,
+        input: Payload,
+        search: HashMap<String, Payload>,
+    ) -> Self {
+        Self {
+            namespace,
+            task_queue,
+            workflow_type,
+            workflow_id,
+            input,
+            search,
+            request_id: format!("{workflow_id}-start"),
+            if_running: WorkflowIdConflictPolicy::Fail,
+        }
+    }
+}
+
+pub(super) fn encode(value: &impl Serialize) -> Result<Payload, TemporalError> {
     value
         .as_json_payload()
         .map_err(|err| TemporalError::Unreachable(format!("encoding a payload: {err}")))

@@ -32,8 +32,19 @@ impl TestApp {
         marketing_worker::seed::load(&marketing, &seed)
             .await
             .unwrap();
+        let cs_url = format!("sqlite:{}/customer-success.db", dir.path().display());
+        let cs = customer_success_worker::store::CsStore::open(&cs_url)
+            .await
+            .unwrap();
         let config = web::Config::local(temporal_address, &gtm_database_url).unwrap();
-        let state = web::AppState::new(&config, gtm.pool().clone(), marketing.pool().clone());
+        let state = web::AppState::new(
+            &config,
+            web::Databases {
+                gtm: gtm.pool().clone(),
+                marketing: marketing.pool().clone(),
+                customer_success: cs.pool().clone(),
+            },
+        );
         let router = web::router(state);
         Self { router, _dir: dir }
     }

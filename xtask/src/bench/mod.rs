@@ -123,9 +123,9 @@ impl Settings {
                         settings.concurrency = 5;
                         settings.baseline = false;
                     }
-                    other => bail!(
-                        "unknown scenario {other:?} (default, load, c20, pages)\n\n{USAGE}"
-                    ),
+                    other => {
+                        bail!("unknown scenario {other:?} (default, load, c20, pages)\n\n{USAGE}")
+                    }
                 },
                 "--runs" => settings.runs = number(flag, value()?)?,
                 "--concurrency" => settings.concurrency = number(flag, value()?)?,
@@ -358,13 +358,7 @@ async fn run_mode(
         .map(|handle| handle.info().workflow_id.clone())
         .collect();
     databases.check_one_brief_each(&ids).await?;
-    let report = ModeReport::new(
-        mode.name(),
-        settings.runs,
-        wall,
-        &timings,
-        usage,
-    );
+    let report = ModeReport::new(mode.name(), settings.runs, wall, &timings, usage);
     Ok((report, warmup.info().workflow_id.clone()))
 }
 
@@ -421,8 +415,12 @@ async fn run_pages(
         .await?;
         println!("==> run page, running run: 50 requests/s for 20 s");
         let live = pages::measure("running", address, &running, at_step_8, load, web_pid).await?;
-        held.terminate(WorkflowTerminateOptions::builder().reason("bench done").build())
-            .await?;
+        held.terminate(
+            WorkflowTerminateOptions::builder()
+                .reason("bench done")
+                .build(),
+        )
+        .await?;
         anyhow::Ok(vec![done, live])
     }
     .await;
