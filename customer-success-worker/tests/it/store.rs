@@ -1,3 +1,7 @@
+//! Customer Success's database on SQLite and PostgreSQL: the seed loads once, every
+//! seeded account has a health and every band is seeded, a new ticket moves the score,
+//! and a monitor's snapshot is stored once per check.
+
 use chrono::{Duration, Utc};
 use customer_success_worker::rules::Severity;
 use customer_success_worker::store::CsStore;
@@ -6,27 +10,24 @@ use shared_contracts::AccountId;
 use shared_contracts::health::HealthBand;
 use shared_contracts::monitor::{HealthSnapshot, TeamView};
 
-async fn seeded() -> (CsStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}/cs.db", dir.path().display());
+/// Seeds the database at `url` twice (the second load inserts nothing) and opens it.
+async fn seeded(url: &str) -> CsStore {
     let seed = SeedSet::shipped().unwrap();
-    let first = customer_success_worker::seed::load_url(&url, &seed, Utc::now())
+    let first = customer_success_worker::seed::load_url(url, &seed, Utc::now())
         .await
         .unwrap();
     assert_eq!(first.rows("support_tickets"), 153, "{first}");
     assert_eq!(first.rows("renewals"), 41, "{first}");
     // A second load, a day later, inserts nothing: every row has a stable key.
     let second =
-        customer_success_worker::seed::load_url(&url, &seed, Utc::now() + Duration::days(1))
+        customer_success_worker::seed::load_url(url, &seed, Utc::now() + Duration::days(1))
             .await
             .unwrap();
     assert_eq!(second.total(), 0, "{second}");
-    (CsStore::open(&url).await.unwrap(), dir)
+    CsStore::open(url).await.unwrap()
 }
 
-#[tokio::test]
-async fn every_seeded_account_has_a_health_and_every_band_is_seeded() {
-    let (store, _dir) = seeded().await;
+async fn every_seeded_account_has_a_health_and_every_band_is_seeded(store: &CsStore) {
     let seed = SeedSet::shipped().unwrap();
     let mut bands = std::collections::BTreeSet::new();
     for account in &seed.accounts {
@@ -36,12 +37,9 @@ async fn every_seeded_account_has_a_health_and_every_band_is_seeded() {
         bands.insert(health.band);
     }
     assert_eq!(bands.len(), 3, "seeded bands: {bands:?}");
-    store.close().await;
 }
 
-#[tokio::test]
-async fn a_new_critical_ticket_lowers_the_score_and_snapshots_are_stored_once() {
-    let (store, _dir) = seeded().await;
+async fn a_new_critical_ticket_lowers_the_score_and_snapshots_are_stored_once(store: &CsStore) {
     let acme = AccountId::parse("acme-corp").unwrap();
     let before = store.account_health(&acme, Utc::now()).await.unwrap();
     store
@@ -76,5 +74,25 @@ async fn a_new_critical_ticket_lowers_the_score_and_snapshots_are_stored_once() 
         "kept the first"
     );
     assert_eq!(store.snapshots(&acme).await.unwrap(), [snapshot]);
+}
+
+async fn holds_every_account_and_each_snapshot_once(url: &str) {
+    let store = seeded(url).await;
+    every_seeded_account_has_a_health_and_every_band_is_seeded(&store).await;
+    a_new_critical_ticket_lowers_the_score_and_snapshots_are_stored_once(&store).await;
     store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_holds_every_account_and_each_snapshot_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}/customer-success.db", dir.path().display());
+    holds_every_account_and_each_snapshot_once(&url).await;
+}
+
+#[tokio::test]
+async fn postgres_holds_every_account_and_each_snapshot_once() {
+    if let Some(url) = devkit::postgres::test_database().await.unwrap() {
+        holds_every_account_and_each_snapshot_once(&url).await;
+    }
 }

@@ -206,6 +206,10 @@ async fn bench(settings: Settings, command: String) -> anyhow::Result<()> {
         ("TEMPORAL_ADDRESS".to_owned(), server.address()),
         ("GTM_DATABASE_URL".to_owned(), databases.gtm.clone()),
         (
+            "CS_DATABASE_URL".to_owned(),
+            databases.customer_success.clone(),
+        ),
+        (
             "MARKETING_DATABASE_URL".to_owned(),
             databases.marketing.clone(),
         ),
@@ -474,6 +478,8 @@ async fn wait_for(handle: &WorkflowHandle<Client, UntypedWorkflow>) -> anyhow::R
 struct Databases {
     gtm: String,
     marketing: String,
+    /// Read by the dashboard (the run page phase); no worker of this team runs.
+    customer_success: String,
 }
 
 impl Databases {
@@ -481,8 +487,15 @@ impl Databases {
         let databases = Self {
             gtm: format!("sqlite:{}/gtm.db", dir.display()),
             marketing: format!("sqlite:{}/marketing.db", dir.display()),
+            customer_success: format!("sqlite:{}/customer-success.db", dir.display()),
         };
         crate::seed::load_both(&databases.gtm, &databases.marketing, seed).await?;
+        customer_success_worker::seed::load_url(
+            &databases.customer_success,
+            seed,
+            chrono::Utc::now(),
+        )
+        .await?;
         Ok(databases)
     }
 
