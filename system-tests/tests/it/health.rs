@@ -110,6 +110,7 @@ async fn coordinators_for(system: &System, account: &str) -> usize {
 async fn a_monitor_sees_three_views_and_asks_gtm_once_when_the_account_turns_at_risk() {
     let system = System::start().await;
     let mut cs = system.start_cs_worker(|_| {});
+    let web = system.start_web().await;
     system
         .with_gtm_worker(system.gtm_config(), async {
             let monitor = system.start_monitor("acme-corp", 1, 100).await;
@@ -161,6 +162,17 @@ async fn a_monitor_sees_three_views_and_asks_gtm_once_when_the_account_turns_at_
             let history = system::history(&run).await;
             let started = format!("{:?}", history[0].attributes);
             assert!(started.contains("customer-success"), "{started}");
+            let page =
+                system::wait_for_page(web.address(), &format!("/runs/{coordinator}"), |page| {
+                    page.contains("id=\"requested-by\"")
+                })
+                .await;
+            assert!(
+                page.contains(
+                    "Requested by Customer Success: its health monitor found the account at risk"
+                ),
+                "the run page says who asked"
+            );
 
             // Every check is stored once, in order.
             let stored = system.cs_snapshots("acme-corp").await;
