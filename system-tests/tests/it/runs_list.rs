@@ -199,7 +199,13 @@ async fn html_pages(web: &WebHandle, path: &str, pages: usize) -> Vec<String> {
         let Some(link) = body.split("<a class=\"more\" href=\"").nth(1) else {
             break;
         };
-        path = link.split('"').next().unwrap().replace("&amp;", "&");
+        // The href as a browser reads it: askama writes `&` as a character reference.
+        path = link
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
     }
     ids
 }
