@@ -102,10 +102,11 @@ impl MonitorRow {
             customer_success: line(
                 snapshot.customer_success.available().map(|cs| {
                     format!(
-                        "{} ({}) · {} open tickets · NPS {} · usage {} · renewal {}",
+                        "{} ({}) · {} open ticket{} · NPS {} · usage {} · renewal {}",
                         cs.health_score,
                         cs.band,
                         cs.open_tickets,
+                        if cs.open_tickets == 1 { "" } else { "s" },
                         cs.nps.map_or_else(|| "—".to_owned(), |nps| nps.to_string()),
                         cs.usage_trend.as_str(),
                         cs.renewal_in_days.map_or_else(
@@ -134,6 +135,10 @@ impl MonitorRow {
                 snapshot.gtm.available().map(|gtm| {
                     let pipeline = match gtm.open_pipeline.open_count {
                         0 => "no open pipeline".to_owned(),
+                        1 => format!(
+                            "1 open opportunity, {}",
+                            usd_short(gtm.open_pipeline.total_amount_usd)
+                        ),
                         n => format!(
                             "{n} open opportunities, {}",
                             usd_short(gtm.open_pipeline.total_amount_usd)
