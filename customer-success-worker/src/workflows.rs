@@ -40,7 +40,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use nexus_handler::token::WorkflowRunToken;
-use nexus_handler::{NexusCall, NexusCallError, innermost_failure};
+use nexus_handler::{NexusCall, NexusCallError, activity_message};
 use shared_contracts::abm::{AbmCheckRequest, AbmCheckResponse};
 use shared_contracts::accounts::{AccountSnapshot, AccountSnapshotRequest};
 use shared_contracts::coordinator::RunCoordinatorRequest;
@@ -54,8 +54,8 @@ use shared_contracts::{AccountId, codec};
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityExecutionError, ApplicationFailure, ContinueAsNewOptions, LocalActivityOptions,
-    SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult, WorkflowTermination,
+    ApplicationFailure, ContinueAsNewOptions, LocalActivityOptions, SyncWorkflowContext,
+    WorkflowContext, WorkflowContextView, WorkflowResult, WorkflowTermination,
 };
 
 use crate::activities::HealthActivities;
@@ -563,14 +563,6 @@ fn local_activity_options() -> LocalActivityOptions {
 
 fn now(ctx: &WorkflowContext<AccountHealthMonitor>) -> DateTime<Utc> {
     DateTime::<Utc>::from(ctx.workflow_time().unwrap_or(SystemTime::UNIX_EPOCH))
-}
-
-/// The activity's own message (the innermost cause), not the wrapper's.
-fn activity_message(err: &ActivityExecutionError) -> String {
-    match err.failure() {
-        Some(failure) => innermost_failure(failure).message.clone(),
-        None => err.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use nexus_handler::innermost_failure;
+use nexus_handler::activity_message;
 use opentelemetry::trace::FutureExt as _;
 use shared_contracts::AccountId;
 use shared_contracts::coordinator::{StepProgress, StepStatus, initial_progress};
@@ -437,14 +437,6 @@ where
     fn name(&self) -> &str {
         self.0.name()
     }
-}
-
-/// The activity's own message (the innermost cause), not the wrapper's.
-pub fn activity_message(err: &ActivityExecutionError) -> String {
-    err.failure().map_or_else(
-        || err.to_string(),
-        |failure| innermost_failure(failure).message.clone(),
-    )
 }
 
 fn now<W>(ctx: &WorkflowContext<W>) -> DateTime<Utc> {

@@ -45,7 +45,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use nexus_handler::token::WorkflowRunToken;
-use nexus_handler::{ContractBreach, NexusCall, NexusCallError, innermost_failure};
+use nexus_handler::{ContractBreach, NexusCall, NexusCallError, activity_message};
 use opentelemetry::KeyValue;
 use opentelemetry::trace::FutureExt as _;
 use shared_contracts::campaign::{
@@ -427,14 +427,6 @@ fn update(
             change(account);
         }
     });
-}
-
-/// The activity's own message (the innermost cause), not the wrapper's.
-fn activity_message(err: &ActivityExecutionError) -> String {
-    match err.failure() {
-        Some(failure) => innermost_failure(failure).message.clone(),
-        None => err.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -46,7 +46,8 @@ use temporalio_common::protos::coresdk::nexus::nexus_operation_result::Status;
 use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use temporalio_common::protos::temporal::api::failure::v1::failure::FailureInfo;
 use temporalio_sdk::{
-    NexusOperationCancellationType, NexusOperationOptions, StartedNexusOperation, WorkflowContext,
+    ActivityExecutionError, NexusOperationCancellationType, NexusOperationOptions,
+    StartedNexusOperation, WorkflowContext,
 };
 
 /// Calls `operation` on `endpoint` with `input` and waits for its output, at most
@@ -352,6 +353,15 @@ fn chain(failure: &Failure) -> impl Iterator<Item = &Failure> {
 /// innermost cause is the one that says what actually went wrong.
 pub fn innermost_failure(failure: &Failure) -> &Failure {
     chain(failure).last().unwrap_or(failure)
+}
+
+/// An activity error in the activity's own words (the innermost cause), not the
+/// wrapper's "activity task failed".
+pub fn activity_message(err: &ActivityExecutionError) -> String {
+    err.failure().map_or_else(
+        || err.to_string(),
+        |failure| innermost_failure(failure).message.clone(),
+    )
 }
 
 #[cfg(test)]

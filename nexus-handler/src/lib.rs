@@ -92,8 +92,8 @@ pub mod worker;
 pub mod workflow_run;
 
 pub use call::{
-    ContractBreach, FailureKind, NexusCall, NexusCallError, NexusFailure, StartedCall, call,
-    innermost_failure,
+    ContractBreach, FailureKind, NexusCall, NexusCallError, NexusFailure, StartedCall,
+    activity_message, call, innermost_failure,
 };
 pub use caller::{CallerInfo, CallerPolicy};
 pub use context::OperationContext;
