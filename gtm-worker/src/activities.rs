@@ -258,18 +258,14 @@ impl CoordinatorActivities {
 }
 
 /// Runs a step's work on the step's own clock: the result with when the work started
-/// and finished. A local activity runs inside one workflow task, where workflow time
-/// stands still, so the live timeline takes a step's times from here.
-async fn timed<T>(
+/// and finished, and its summary. A local activity runs inside one workflow task, where
+/// workflow time stands still, so the live timeline takes a step's times from here.
+async fn timed<T: StepSummary>(
     work: impl Future<Output = Result<T, ActivityError>>,
 ) -> Result<Timed<T>, ActivityError> {
     let started_at = Utc::now();
     let value = work.await?;
-    Ok(Timed {
-        value,
-        started_at,
-        finished_at: Utc::now(),
-    })
+    Ok(Timed::new(value, started_at, Utc::now()))
 }
 
 impl StepSummary for AccountRecord {

@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::summary::StepSummary;
+
 /// Declares the catalogue from one table: the `StepId` enum, `STEPS` in run order,
 /// and each step's wire id and title. A row is `Variant = ("wire_id", "Title")`
 /// under its doc comment.
@@ -64,10 +66,14 @@ step_catalogue! {
     ComposeBrief = ("compose_brief", "Compose coordinator brief"),
 }
 
-/// A step's result on the step's own clock: when its work started and finished.
+/// A step's result on the step's own clock: when its work started and finished, and
+/// how the result reads in one line.
 ///
 /// The coordinator runs its steps as local activities, inside one workflow task, where
 /// workflow time stands still; the live timeline takes each step's times from here.
+/// The result is recorded in the run's history (the local activity's marker), so
+/// whoever reads the history, the dashboard or the Web UI, sees each step's times and
+/// summary without a worker and without knowing the step's result type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Timed<T> {
@@ -77,6 +83,22 @@ pub struct Timed<T> {
     pub started_at: DateTime<Utc>,
     /// When its work finished.
     pub finished_at: DateTime<Utc>,
+    /// The result in one line ([`StepSummary`]); absent in runs recorded before it was
+    /// added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+impl<T: StepSummary> Timed<T> {
+    /// `value`, produced between `started_at` and `finished_at`, with its summary.
+    pub fn new(value: T, started_at: DateTime<Utc>, finished_at: DateTime<Utc>) -> Self {
+        Self {
+            summary: Some(value.summary()),
+            value,
+            started_at,
+            finished_at,
+        }
+    }
 }
 
 /// A step's result as a run started before [`Timed`] reads it: runs recorded then got

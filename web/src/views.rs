@@ -1,7 +1,7 @@
 //! View models: what the templates show, computed here so templates hold no logic.
 
 use chrono::{DateTime, Utc};
-use shared_contracts::coordinator::{AbmOutcome, CoordinatorBrief, StepProgress, StepStatus};
+use shared_contracts::coordinator::{AbmOutcome, CoordinatorBrief, StepStatus};
 use shared_contracts::steps::{STEPS, StepId};
 
 use crate::temporal::{RunDetail, RunStatus, RunSummary};
@@ -28,7 +28,9 @@ fn millis(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> String {
     match (from, to) {
         (Some(from), Some(to)) => {
             let ms = (to - from).num_milliseconds().max(0);
-            if ms < 1000 {
+            if ms == 0 {
+                "under 1 ms".to_owned()
+            } else if ms < 1000 {
                 format!("{ms} ms")
             } else {
                 seconds(ms / 1000)
@@ -208,10 +210,8 @@ pub struct RunView {
     pub started: String,
     /// Close.
     pub finished: String,
-    /// The catalogue's steps (pending when progress is unknown).
+    /// The catalogue's steps.
     pub steps: Vec<StepView>,
-    /// True when no worker answered the progress query.
-    pub progress_unknown: bool,
     /// Step 8.
     pub abm: AbmView,
     /// The brief, once there is one.
@@ -223,10 +223,7 @@ pub struct RunView {
 impl RunView {
     /// The view of a run.
     pub fn new(run: &RunDetail) -> Self {
-        let progress: Vec<StepProgress> = run
-            .steps
-            .clone()
-            .unwrap_or_else(|| STEPS.into_iter().map(StepProgress::pending).collect());
+        let progress = &run.steps;
         let steps = progress
             .iter()
             .map(|p| StepView {
@@ -271,7 +268,6 @@ impl RunView {
             running: run.summary.status == RunStatus::Running,
             started: when(run.summary.started_at),
             finished: when(run.summary.closed_at),
-            progress_unknown: run.steps.is_none(),
             steps,
             abm,
             brief: brief.as_ref().map(BriefView::new),
@@ -397,6 +393,11 @@ mod tests {
         assert_eq!(seconds(5), "5 s");
         assert_eq!(seconds(185), "3 min 5 s");
         assert_eq!(seconds(3720), "1 h 2 min");
+        let at = |ms: i64| Some(DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::milliseconds(ms));
+        assert_eq!(millis(at(0), at(0)), "under 1 ms");
+        assert_eq!(millis(at(0), at(42)), "42 ms");
+        assert_eq!(millis(at(0), at(65_000)), "1 min 5 s");
+        assert_eq!(millis(at(0), None), "");
         assert_eq!(
             step_label(Some("gather_intent")),
             format!("4/{} Gather intent signals", STEPS.len())

@@ -1,6 +1,7 @@
 //! The dashboard in a real headless Chromium: start a run from the form and watch the
-//! nine steps complete live, with the ABM panel showing acme-corp's program. And a
-//! finished run served with no gtm-worker running, read from its history.
+//! nine steps complete live, with the ABM panel showing acme-corp's program. A running
+//! run followed live from its history, and still shown with no gtm-worker running. And
+//! a finished run served with no gtm-worker running, read from its history.
 //!
 //! With `UPDATE_SCREENSHOTS=1`, the screenshots are written to `docs/screenshots/`
 //! (for the README); otherwise to a temporary folder.
@@ -267,7 +268,10 @@ async fn a_completed_run_is_shown_with_no_gtm_worker_running() {
         assert!(started <= completed, "{step}");
     }
     assert_eq!(steps[0]["title"], "Load account");
-    assert_eq!(steps[0]["summary"], "Acme Corp");
+    assert_eq!(
+        steps[0]["summary"],
+        "Acme Corp · Manufacturing · North America"
+    );
     assert_eq!(
         steps[StepId::MarketingAbmCheck.index()]["summary"],
         "Enterprise Expansion Q1 · active · 3 touches remaining"
@@ -305,5 +309,144 @@ async fn a_completed_run_is_shown_with_no_gtm_worker_running() {
     assert!(
         shown_recommendation.contains("3 touches remaining"),
         "{html}"
+    );
+}
+
+/// The run's JSON from the dashboard's API once `shows` holds for it.
+async fn run_json_when(
+    web: &system::WebHandle,
+    workflow_id: &str,
+    what: &str,
+    shows: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    eventually(Duration::from_secs(30), what, || async {
+        let (status, body) = http_get(web.address(), &format!("/api/runs/{workflow_id}")).await;
+        let run: serde_json::Value = serde_json::from_str(&body).ok()?;
+        (status == 200 && shows(&run)).then_some(run)
+    })
+    .await
+}
+
+fn statuses(run: &serde_json::Value) -> Vec<&str> {
+    run["steps"]
+        .as_array()
+        .map(|steps| steps.iter().filter_map(|s| s["status"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_running_run_is_followed_from_its_history_and_shown_with_no_worker() {
+    // No Marketing: step 8 waits for its (long) deadline, so the run stays live.
+    let system = System::start_without_marketing().await;
+    let web = system.start_web().await;
+    let run = system
+        .start_coordinator(serde_json::json!({"accountId": "acme-corp"}))
+        .await;
+    let workflow_id = run.info().workflow_id.clone();
+
+    // Before any worker: running, nothing started. This view starts following it.
+    let before = run_json_when(&web, &workflow_id, "the run, running", |run| {
+        run["status"] == "running"
+    })
+    .await;
+    assert_eq!(statuses(&before), ["pending"; 9], "{before}");
+
+    let mut config = system.gtm_config();
+    config.abm_timeout = Duration::from_secs(600);
+    let at_step_8 = |run: &serde_json::Value| {
+        statuses(run).get(StepId::MarketingAbmCheck.index()) == Some(&"running")
+    };
+    let live = system
+        .with_gtm_worker(config, async {
+            run_json_when(&web, &workflow_id, "step 8 running", at_step_8).await
+        })
+        .await;
+    // The worker has stopped: what follows comes from the history alone.
+
+    let mut expected = vec!["completed"; 7];
+    expected.extend(["running", "pending"]);
+    assert_eq!(statuses(&live), expected, "{live}");
+    assert_eq!(live["status"], "running");
+    let steps = live["steps"].as_array().unwrap();
+    assert_eq!(
+        steps[0]["summary"],
+        "Acme Corp · Manufacturing · North America"
+    );
+    assert!(
+        steps[2]["summary"].as_str().unwrap().starts_with("Fit "),
+        "{live}"
+    );
+    // Each step has its own times, in order, though all seven ran in one workflow task.
+    let times: Vec<(&str, &str)> = steps[..7]
+        .iter()
+        .map(|s| {
+            (
+                s["startedAt"].as_str().unwrap(),
+                s["completedAt"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    for (n, (started, completed)) in times.iter().enumerate() {
+        assert!(started <= completed, "step {}: {live}", n + 1);
+        if let Some((next_started, _)) = times.get(n + 1) {
+            assert!(completed <= next_started, "step {}: {live}", n + 1);
+        }
+    }
+    let step_8_started = steps[7]["startedAt"].as_str().unwrap();
+    assert!(times[6].1 <= step_8_started, "{live}");
+    assert_eq!(live["abm"], serde_json::Value::Null);
+
+    let (status, html) = http_get(web.address(), &format!("/runs/{workflow_id}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(r#"id="run-status">Running<"#), "{html}");
+    assert_eq!(html.matches(r#"<li class="step completed""#).count(), 7);
+    assert!(
+        html.contains(r#"data-step="marketing_abm_check" data-status="running""#),
+        "{html}"
+    );
+    assert!(html.contains("Acme Corp"), "{html}");
+
+    if let Some(driver) = ChromeDriver::start().await.unwrap() {
+        let mut capabilities = fantoccini::wd::Capabilities::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            driver.chrome_options(1280, 1100),
+        );
+        let browser = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&driver.url())
+            .await
+            .unwrap();
+        browser
+            .goto(&web.url(&format!("/runs/{workflow_id}")))
+            .await
+            .unwrap();
+        assert_eq!(texts(&browser, "#run-status").await, ["Running"]);
+        let running = texts(&browser, "li.step[data-status=running] .title").await;
+        assert!(
+            matches!(running.as_slice(), [only] if only.starts_with("Marketing ABM check")),
+            "{running:?}"
+        );
+        let (dir, _keep) = screenshot_dir();
+        std::fs::write(
+            dir.join("run-live.png"),
+            browser.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        browser.close().await.unwrap();
+    }
+
+    // Stopping the run shows at once: step 8 stopped there, step 9 never ran.
+    run.terminate(Default::default()).await.unwrap();
+    let ended = run_json_when(&web, &workflow_id, "the run, terminated", |run| {
+        run["status"] == "terminated"
+    })
+    .await;
+    let mut expected = vec!["completed"; 7];
+    expected.extend(["failed", "skipped"]);
+    assert_eq!(statuses(&ended), expected, "{ended}");
+    assert!(
+        ended["failure"].as_str().unwrap().contains("terminated"),
+        "{ended}"
     );
 }

@@ -3,6 +3,7 @@
 //! Every call has a short timeout and no retry loop: a page should say "Temporal is
 //! unreachable" in a second, not hang.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use service_kit::TemporalSettings;
@@ -40,7 +41,9 @@ pub struct TemporalGateway {
     pub(super) placement: Placement,
     connection: Mutex<Option<Connection>>,
     /// What closed runs' histories say, so a closed run is read once.
-    pub(super) closed_runs: super::run::ClosedRuns,
+    pub(super) closed_runs: Arc<super::run::ClosedRuns>,
+    /// Running runs followed from their histories, so a view reads memory.
+    pub(super) live_runs: Arc<super::live::LiveRuns>,
 }
 
 impl TemporalGateway {
@@ -51,6 +54,7 @@ impl TemporalGateway {
             placement,
             connection: Mutex::new(None),
             closed_runs: Default::default(),
+            live_runs: Default::default(),
         }
     }
 

@@ -1,23 +1,29 @@
-//! A closed run read from Temporal's history alone, with no worker: how it ended,
-//! and its steps.
+//! A coordinator run read from Temporal's history alone, with no worker: its steps,
+//! while it runs and once it has closed, and how it ended.
 //!
 //! - The outcome (the brief, or why the run stopped) is the close event.
-//! - Each step's status and times come from its local activity's marker (the step's
-//!   timed result), or, in runs recorded before local-activity steps, its activity's
-//!   events (scheduled, then completed, failed, timed out or canceled); step 8's from
-//!   its Nexus operation's events. A step is known by its activity type, which is the
-//!   step's id in the catalogue; step 8 by its Nexus operation,
-//!   `marketing.abm.v1/checkAbmProgram`.
-//! - The summaries of completed steps come from the brief, which holds every step's
-//!   result but step 2's; a failed step's summary is its failure's message. The
-//!   workflow formats the same facts for its `progress` query; the history does not
-//!   keep those lines, and reading the activities' own result payloads would tie the
-//!   dashboard to gtm-worker's internal types instead of the contract's brief.
+//! - Each step's status, times and summary come from its local activity's marker: the
+//!   step's timed result (`shared_contracts::steps::Timed`) records when the step's own
+//!   work started and finished and how its result reads, so the history says it
+//!   without this crate knowing the step's result type. In runs recorded before
+//!   local-activity steps they come from the step's activity events (scheduled, then
+//!   completed, failed, timed out or canceled). Step 8's come from its Nexus
+//!   operation's events, its summary from Marketing's answer. A step is known by its
+//!   activity type, which is the step's id in the catalogue; step 8 by its Nexus
+//!   operation, `marketing.abm.v1/checkAbmProgram`.
+//! - While a run is open, the step after the last finished one is running: the
+//!   workflow works on it inside a workflow task, whose events land when it completes.
+//! - What the history does not say, a closed run's brief fills in
+//!   ([`summarize_from_brief`]): the summaries of older runs' steps, and step 8's
+//!   "unavailable" when Marketing did not answer.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use shared_contracts::coordinator::{CoordinatorBrief, StepProgress, StepStatus, initial_progress};
+use shared_contracts::abm::AbmCheckResponse;
+use shared_contracts::coordinator::{
+    AbmOutcome, CoordinatorBrief, StepProgress, StepStatus, initial_progress,
+};
 use shared_contracts::operation::CHECK_ABM_PROGRAM;
 use shared_contracts::steps::StepId;
 use shared_contracts::summary::StepSummary;
@@ -71,19 +77,27 @@ pub(super) fn outcome(events: &[HistoryEvent]) -> Outcome {
     }
 }
 
-/// The steps of a closed coordinator run, from its full history: the same shape as
+/// The steps of a coordinator run, open or closed, from its history: the same shape as
 /// the `progress` query's answer.
+///
+/// While the run is open, the step after the last one the history has finished is
+/// running once a worker has taken the run up (a workflow task started): the workflow
+/// is working on it inside a workflow task, whose events come when the task completes.
 pub(super) fn coordinator_steps(events: &[HistoryEvent]) -> Vec<StepProgress> {
     let mut steps = initial_progress();
     let mut scheduled: HashMap<i64, StepId> = HashMap::new();
-    let mut closed_at = None;
-    let mut run_failure = None;
+    let mut taken_up_at = None;
+    let mut closed = None;
     for event in events {
         let at = event.event_time.and_then(|t| timestamp(t.seconds, t.nanos));
         let Some(attributes) = &event.attributes else {
             continue;
         };
         let (step, end) = match attributes {
+            Attributes::WorkflowTaskStartedEventAttributes(_) => {
+                taken_up_at = taken_up_at.or(at);
+                continue;
+            }
             Attributes::ActivityTaskScheduledEventAttributes(scheduled_activity) => {
                 let name = scheduled_activity
                     .activity_type
@@ -105,21 +119,25 @@ pub(super) fn coordinator_steps(events: &[HistoryEvent]) -> Vec<StepProgress> {
                 else {
                     continue;
                 };
-                let times = marker
+                let timed = marker
                     .details
                     .get("result")
                     .and_then(|result| result.payloads.first())
-                    .and_then(|payload| serde_json::from_slice::<StepTimes>(&payload.data).ok());
-                start(
-                    &mut steps,
-                    step,
-                    times.as_ref().map(|t| t.started_at).or(at),
-                );
+                    .and_then(|payload| serde_json::from_slice::<StepRecord>(&payload.data).ok());
+                let (started_at, finished_at, summary) = match timed {
+                    Some(timed) => (
+                        Some(timed.started_at),
+                        Some(timed.finished_at),
+                        timed.summary,
+                    ),
+                    None => (at, at, None),
+                };
+                start(&mut steps, step, started_at);
                 let end = match &marker.failure {
                     Some(failure) => StepEnd::Failed(innermost_message(Some(failure))),
-                    None => StepEnd::Completed,
+                    None => StepEnd::Completed(summary),
                 };
-                finish(&mut steps, step, end, times.map(|t| t.finished_at).or(at));
+                finish(&mut steps, step, end, finished_at);
                 continue;
             }
             Attributes::NexusOperationScheduledEventAttributes(operation) => {
@@ -131,9 +149,10 @@ pub(super) fn coordinator_steps(events: &[HistoryEvent]) -> Vec<StepProgress> {
                 }
                 continue;
             }
-            Attributes::ActivityTaskCompletedEventAttributes(a) => {
-                (scheduled.get(&a.scheduled_event_id), StepEnd::Completed)
-            }
+            Attributes::ActivityTaskCompletedEventAttributes(a) => (
+                scheduled.get(&a.scheduled_event_id),
+                StepEnd::Completed(None),
+            ),
             Attributes::ActivityTaskFailedEventAttributes(a) => (
                 scheduled.get(&a.scheduled_event_id),
                 StepEnd::Failed(innermost_message(a.failure.as_ref())),
@@ -146,36 +165,53 @@ pub(super) fn coordinator_steps(events: &[HistoryEvent]) -> Vec<StepProgress> {
                 scheduled.get(&a.scheduled_event_id),
                 StepEnd::Failed(Some("canceled".to_owned())),
             ),
+            // Marketing's answer reads as the workflow reads it; a failure or a timeout
+            // is summarized by the workflow (in the brief).
             Attributes::NexusOperationCompletedEventAttributes(a) => {
-                (scheduled.get(&a.scheduled_event_id), StepEnd::Completed)
+                let answer = a
+                    .result
+                    .as_ref()
+                    .and_then(|p| serde_json::from_slice::<AbmCheckResponse>(&p.data).ok());
+                (
+                    scheduled.get(&a.scheduled_event_id),
+                    StepEnd::Completed(answer.map(|a| AbmOutcome::Available(a).summary())),
+                )
             }
-            Attributes::NexusOperationFailedEventAttributes(a) => {
-                (scheduled.get(&a.scheduled_event_id), StepEnd::Completed)
-            }
-            Attributes::NexusOperationTimedOutEventAttributes(a) => {
-                (scheduled.get(&a.scheduled_event_id), StepEnd::Completed)
-            }
-            Attributes::NexusOperationCanceledEventAttributes(a) => {
-                (scheduled.get(&a.scheduled_event_id), StepEnd::Completed)
+            Attributes::NexusOperationFailedEventAttributes(a) => (
+                scheduled.get(&a.scheduled_event_id),
+                StepEnd::Completed(None),
+            ),
+            Attributes::NexusOperationTimedOutEventAttributes(a) => (
+                scheduled.get(&a.scheduled_event_id),
+                StepEnd::Completed(None),
+            ),
+            Attributes::NexusOperationCanceledEventAttributes(a) => (
+                scheduled.get(&a.scheduled_event_id),
+                StepEnd::Completed(None),
+            ),
+            Attributes::WorkflowExecutionCompletedEventAttributes(_)
+            | Attributes::WorkflowExecutionContinuedAsNewEventAttributes(_) => {
+                closed = Some(Closed { at, failure: None });
+                continue;
             }
             Attributes::WorkflowExecutionFailedEventAttributes(failed) => {
-                closed_at = at;
-                run_failure = innermost_message(failed.failure.as_ref());
+                let failure = innermost_message(failed.failure.as_ref());
+                closed = Some(Closed { at, failure });
                 continue;
             }
             Attributes::WorkflowExecutionCanceledEventAttributes(_) => {
-                closed_at = at;
-                run_failure = Some("canceled".to_owned());
+                let failure = Some("canceled".to_owned());
+                closed = Some(Closed { at, failure });
                 continue;
             }
             Attributes::WorkflowExecutionTerminatedEventAttributes(terminated) => {
-                closed_at = at;
-                run_failure = Some(format!("terminated: {}", terminated.reason));
+                let failure = Some(format!("terminated: {}", terminated.reason));
+                closed = Some(Closed { at, failure });
                 continue;
             }
             Attributes::WorkflowExecutionTimedOutEventAttributes(_) => {
-                closed_at = at;
-                run_failure = Some("the run ran out of time".to_owned());
+                let failure = Some("the run ran out of time".to_owned());
+                closed = Some(Closed { at, failure });
                 continue;
             }
             _ => continue,
@@ -185,44 +221,80 @@ pub(super) fn coordinator_steps(events: &[HistoryEvent]) -> Vec<StepProgress> {
         };
         // Step 8 never fails the run: Marketing failing or not answering is an
         // outcome ("unavailable"), and the step completes with it.
-        let end = if step == StepId::MarketingAbmCheck {
-            StepEnd::Completed
-        } else {
-            end
+        let end = match end {
+            StepEnd::Failed(_) if step == StepId::MarketingAbmCheck => StepEnd::Completed(None),
+            end => end,
         };
         finish(&mut steps, step, end, at);
     }
-    if let Some(message) = run_failure {
-        stop_at_first_unfinished_step(&mut steps, &message, closed_at);
+    match closed {
+        Some(Closed {
+            at,
+            failure: Some(message),
+        }) => stop_at_first_unfinished_step(&mut steps, &message, at),
+        Some(_) => {}
+        None => {
+            if let Some(taken_up_at) = taken_up_at {
+                start_next_step(&mut steps, taken_up_at);
+            }
+        }
     }
     steps
 }
 
+/// How a run ended: when, and why, unless it completed.
+struct Closed {
+    at: Option<DateTime<Utc>>,
+    failure: Option<String>,
+}
+
 /// How a step's activity or operation ended.
 enum StepEnd {
-    Completed,
+    /// With its summary, when the history holds one.
+    Completed(Option<String>),
     Failed(Option<String>),
 }
 
-/// The times a step's timed result carries (`shared_contracts::steps::Timed`), read
-/// without its value.
+/// What a step's timed result records besides its value
+/// (`shared_contracts::steps::Timed`): read without the value, whose type is the
+/// step's own.
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct StepTimes {
+struct StepRecord {
     started_at: DateTime<Utc>,
     finished_at: DateTime<Utc>,
+    #[serde(default)]
+    summary: Option<String>,
+}
+
+/// In an open run where no step is running or failed, the first pending step is
+/// running: it started when the step before it finished, or when a worker took the run
+/// up, as the workflow's own step runner records it.
+fn start_next_step(steps: &mut [StepProgress], taken_up_at: DateTime<Utc>) {
+    if steps
+        .iter()
+        .any(|p| matches!(p.status, StepStatus::Running | StepStatus::Failed))
+    {
+        return;
+    }
+    let finished_before = steps.iter().filter_map(|p| p.completed_at).max();
+    let Some(next) = steps.iter().position(|p| p.status == StepStatus::Pending) else {
+        return;
+    };
+    let at = finished_before.map_or(taken_up_at, |finished| finished.max(taken_up_at));
+    let next = steps[next].id;
+    start(steps, next, Some(at));
 }
 
 fn finish(steps: &mut [StepProgress], step: StepId, end: StepEnd, at: Option<DateTime<Utc>>) {
     if let Some(progress) = steps.iter_mut().find(|p| p.id == step) {
         progress.completed_at = at;
-        match end {
-            StepEnd::Completed => progress.status = StepStatus::Completed,
-            StepEnd::Failed(message) => {
-                progress.status = StepStatus::Failed;
-                progress.summary = message;
-            }
-        }
+        let (status, summary) = match end {
+            StepEnd::Completed(summary) => (StepStatus::Completed, summary),
+            StepEnd::Failed(message) => (StepStatus::Failed, message),
+        };
+        progress.status = status;
+        progress.summary = summary;
     }
 }
 
@@ -296,12 +368,14 @@ fn summary_from_brief(step: StepId, brief: &CoordinatorBrief) -> Option<String> 
 #[cfg(test)]
 mod tests {
     use shared_contracts::steps::STEPS;
+    use temporalio_common::protos::coresdk::common::build_local_activity_marker_details;
+    use temporalio_common::protos::coresdk::external_data::LocalActivityMarkerData;
     use temporalio_common::protos::temporal::api::common::v1::{ActivityType, Payload, Payloads};
     use temporalio_common::protos::temporal::api::history::v1::{
         ActivityTaskCompletedEventAttributes, ActivityTaskFailedEventAttributes,
-        ActivityTaskScheduledEventAttributes, NexusOperationCompletedEventAttributes,
-        NexusOperationScheduledEventAttributes, WorkflowExecutionCompletedEventAttributes,
-        WorkflowExecutionFailedEventAttributes,
+        ActivityTaskScheduledEventAttributes, MarkerRecordedEventAttributes,
+        NexusOperationCompletedEventAttributes, NexusOperationScheduledEventAttributes,
+        WorkflowExecutionCompletedEventAttributes, WorkflowExecutionFailedEventAttributes,
     };
 
     use super::*;
@@ -332,6 +406,48 @@ mod tests {
                     activity_type: Some(ActivityType {
                         name: name.to_owned(),
                     }),
+                    ..Default::default()
+                },
+            ))
+        }
+
+        /// A step run as a local activity: its marker, holding the step's timed
+        /// result, as `Timed` writes it.
+        fn local_activity(&mut self, step: StepId, started: &str, finished: &str, summary: &str) {
+            let data = LocalActivityMarkerData {
+                activity_type: step.id().to_owned(),
+                ..Default::default()
+            };
+            let result = Payload {
+                data: serde_json::to_vec(&serde_json::json!({
+                    "value": {"anything": "the step's own type"},
+                    "startedAt": started,
+                    "finishedAt": finished,
+                    "summary": summary,
+                }))
+                .unwrap(),
+                ..Default::default()
+            };
+            self.push(Attributes::MarkerRecordedEventAttributes(
+                MarkerRecordedEventAttributes {
+                    marker_name: LOCAL_ACTIVITY_MARKER_NAME.to_owned(),
+                    details: build_local_activity_marker_details(data, Some(result)),
+                    ..Default::default()
+                },
+            ));
+        }
+
+        fn workflow_task_started(&mut self) {
+            self.push(Attributes::WorkflowTaskStartedEventAttributes(
+                Default::default(),
+            ));
+        }
+
+        fn abm_check_scheduled(&mut self) -> i64 {
+            self.push(Attributes::NexusOperationScheduledEventAttributes(
+                NexusOperationScheduledEventAttributes {
+                    service: CHECK_ABM_PROGRAM.service.to_owned(),
+                    operation: CHECK_ABM_PROGRAM.name.to_owned(),
                     ..Default::default()
                 },
             ))
@@ -455,5 +571,139 @@ mod tests {
         assert_eq!(steps[0].status, StepStatus::Failed);
         assert!(steps[0].summary.as_deref().unwrap().ends_with("bad input"));
         assert!(steps[1..].iter().all(|p| p.status == StepStatus::Skipped));
+    }
+
+    /// Steps 1-7 as local activities, each a millisecond long, in the history's first
+    /// second.
+    fn seven_local_activity_steps(history: &mut History) {
+        for (n, step) in STEPS.into_iter().take(7).enumerate() {
+            history.local_activity(
+                step,
+                &format!("2027-01-15T08:00:00.{:03}Z", 2 * n),
+                &format!("2027-01-15T08:00:00.{:03}Z", 2 * n + 1),
+                &format!("summary of {}", step.id()),
+            );
+        }
+    }
+
+    #[test]
+    fn an_open_run_before_its_first_workflow_task_has_every_step_pending() {
+        let steps = coordinator_steps(&History::default().0);
+        assert!(steps.iter().all(|p| p.status == StepStatus::Pending));
+    }
+
+    #[test]
+    fn an_open_run_taken_up_by_a_worker_is_at_step_one() {
+        let mut history = History::default();
+        history.workflow_task_started();
+        let steps = coordinator_steps(&history.0);
+        assert_eq!(steps[0].status, StepStatus::Running);
+        assert_eq!(
+            steps[0].started_at,
+            history.0[0]
+                .event_time
+                .and_then(|t| timestamp(t.seconds, t.nanos))
+        );
+        assert!(steps[1..].iter().all(|p| p.status == StepStatus::Pending));
+    }
+
+    #[test]
+    fn an_open_run_at_step_eight_shows_steps_one_to_seven_from_their_markers() {
+        let mut history = History::default();
+        history.workflow_task_started();
+        seven_local_activity_steps(&mut history);
+        history.abm_check_scheduled();
+        let steps = coordinator_steps(&history.0);
+        for (n, progress) in steps.iter().take(7).enumerate() {
+            assert_eq!(progress.status, StepStatus::Completed, "{:?}", progress.id);
+            assert_eq!(
+                progress.summary.as_deref(),
+                Some(format!("summary of {}", progress.id.id()).as_str())
+            );
+            let at = |ms: usize| {
+                format!("2027-01-15T08:00:00.{ms:03}Z")
+                    .parse::<DateTime<Utc>>()
+                    .ok()
+            };
+            assert_eq!(progress.started_at, at(2 * n));
+            assert_eq!(progress.completed_at, at(2 * n + 1));
+        }
+        assert_eq!(steps[7].status, StepStatus::Running);
+        assert!(steps[7].started_at.is_some());
+        assert_eq!(steps[8].status, StepStatus::Pending);
+    }
+
+    #[test]
+    fn an_open_run_whose_abm_check_answered_is_composing_its_brief() {
+        let mut history = History::default();
+        history.workflow_task_started();
+        seven_local_activity_steps(&mut history);
+        let scheduled = history.abm_check_scheduled();
+        let answer = br#"{"accountId":"acme-corp","inABMProgram":true,"programName":"Q3 Enterprise","status":"active","touchesRemaining":4}"#;
+        let answered = history.push(Attributes::NexusOperationCompletedEventAttributes(
+            NexusOperationCompletedEventAttributes {
+                scheduled_event_id: scheduled,
+                result: Some(Payload {
+                    data: answer.to_vec(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ));
+        history.workflow_task_started();
+        let steps = coordinator_steps(&history.0);
+        assert_eq!(steps[7].status, StepStatus::Completed);
+        assert_eq!(
+            steps[7].summary.as_deref(),
+            Some("Q3 Enterprise · active · 4 touches remaining")
+        );
+        // Step 9 runs from when Marketing answered.
+        assert_eq!(steps[8].status, StepStatus::Running);
+        let answered_at = history.0[usize::try_from(answered).unwrap() - 1]
+            .event_time
+            .and_then(|t| timestamp(t.seconds, t.nanos));
+        assert_eq!(steps[8].started_at, answered_at);
+    }
+
+    #[test]
+    fn a_failed_local_activity_fails_its_step_and_the_run_skips_the_rest() {
+        let mut history = History::default();
+        history.workflow_task_started();
+        history.push(Attributes::MarkerRecordedEventAttributes(
+            MarkerRecordedEventAttributes {
+                marker_name: LOCAL_ACTIVITY_MARKER_NAME.to_owned(),
+                details: build_local_activity_marker_details(
+                    LocalActivityMarkerData {
+                        activity_type: StepId::LoadAccount.id().to_owned(),
+                        ..Default::default()
+                    },
+                    None,
+                ),
+                failure: Some(failure(
+                    "activity failed",
+                    Some(failure("the GTM database is unreachable", None)),
+                )),
+                ..Default::default()
+            },
+        ));
+        let open = coordinator_steps(&history.0);
+        assert_eq!(open[0].status, StepStatus::Failed);
+        assert_eq!(
+            open[0].summary.as_deref(),
+            Some("the GTM database is unreachable")
+        );
+        assert!(open[1..].iter().all(|p| p.status == StepStatus::Pending));
+        history.push(Attributes::WorkflowExecutionFailedEventAttributes(
+            WorkflowExecutionFailedEventAttributes {
+                failure: Some(failure("step 1 (load_account) failed", None)),
+                ..Default::default()
+            },
+        ));
+        let closed = coordinator_steps(&history.0);
+        assert_eq!(
+            closed[0].summary.as_deref(),
+            Some("the GTM database is unreachable")
+        );
+        assert!(closed[1..].iter().all(|p| p.status == StepStatus::Skipped));
     }
 }

@@ -2,20 +2,22 @@
 //!
 //! - `gateway.rs`: the connection, made on first use and shared, with short timeouts;
 //! - `runs.rs`: the runs list through visibility (`AccountId`, paging), and launches;
-//! - `run.rs`: one run's view, from the `progress` query while it runs and from its
-//!   history once it is closed, so a finished run shows with no worker running;
-//! - `history.rs`: the pure part of that: a closed run's steps and outcome from its
-//!   history events;
+//! - `run.rs`: one run's view, from its history, so a run shows with no worker
+//!   running; `live.rs` follows a running run's history as it grows;
+//! - `history.rs`: the pure part of that: a run's steps and outcome from its history
+//!   events;
 //! - `start.rs`: starting coordinator runs and campaign launches;
 //! - `monitors.rs`: Customer Success's health monitors: listing, starting, stopping;
 //! - `error.rs`: [`TemporalError`], and how it becomes the dashboard's one error type.
 //!
 //! Calls use the SDK's high-level `Client` where it has them (describe, query,
-//! history); listing and starting stay on the raw service, for reasons given there.
+//! history); listing, starting and the live watch's long poll stay on the raw service,
+//! for reasons given there.
 
 mod error;
 mod gateway;
 mod history;
+mod live;
 mod monitors;
 mod run;
 mod runs;

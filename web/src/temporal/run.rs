@@ -4,16 +4,15 @@
 //!
 //! | run is | calls | needs a worker |
 //! | --- | --- | --- |
-//! | running | describe and the `progress` query, at the same time | yes, for the steps; without one the page says progress is unavailable |
-//! | closed | describe (the query, sent beside it, is refused by the server); its history the first time only | no |
+//! | running | describe; its history on the first view, then a watch follows it ([`super::live`]) | no |
+//! | closed | describe; its history the first time only (none when a watch saw it close) | no |
 //!
-//! A closed run's history holds everything the page shows: the brief is the
-//! completion event's result, the steps' status and times are its activity and Nexus
-//! events (see `history.rs`). Querying a closed run instead would replay it on a
-//! gtm-worker for every page view, and show nothing with no worker running: the query
-//! goes with Temporal's `QueryRejectCondition::NotOpen`, so the server answers it for an
-//! open run and refuses it at once for a closed one, and the two calls can go out
-//! together. A closed run never changes, so what its history says is kept
+//! A run's history holds everything the page shows: each step's status, times and
+//! summary are its local-activity markers and Nexus events, the brief is the
+//! completion event's result (see `history.rs`). The workflow's `progress` query
+//! answers the same while the run is open, but each query travels through the server to
+//! a gtm-worker and back, and shows nothing while no worker runs; the history is the
+//! server's own record. A closed run never changes, so what its history says is kept
 //! ([`ClosedRuns`]), keyed by run id, and the next view of it costs one describe.
 
 use std::collections::{HashMap, VecDeque};
@@ -27,11 +26,12 @@ use shared_contracts::names::{queries, workflow_types};
 use temporalio_client::errors::{WorkflowInteractionError, WorkflowQueryError};
 use temporalio_client::tonic::Code;
 use temporalio_client::{
-    Client, HistoryEventFilterType, NamespacedClient, QueryRejectCondition, UntypedQuery,
-    UntypedWorkflow, UntypedWorkflowHandle, WorkflowDescribeOptions, WorkflowExecutionInfo,
+    Client, HistoryEventFilterType, NamespacedClient, UntypedQuery, UntypedWorkflow,
+    UntypedWorkflowHandle, WorkflowDescribeOptions, WorkflowExecutionInfo,
     WorkflowFetchHistoryOptions, WorkflowQueryOptions,
 };
 use temporalio_common::data_converters::RawValue;
+use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 
 use super::error::{TemporalError, check_workflow_id};
 use super::gateway::{CALL_TIMEOUT, TemporalGateway, from_status};
@@ -49,9 +49,8 @@ pub struct RunDetail {
     /// The run as the list shows it.
     #[serde(flatten)]
     pub summary: RunSummary,
-    /// The catalogue's steps: from the `progress` query while running (`None` when no worker
-    /// answered), from the history once closed.
-    pub steps: Option<Vec<StepProgress>>,
+    /// The catalogue's steps, from the run's history.
+    pub steps: Vec<StepProgress>,
     /// The brief, once completed.
     pub brief: Option<serde_json::Value>,
     /// Why the run failed, in words.
@@ -72,7 +71,7 @@ pub struct LaunchDetail {
 
 /// What a closed run's history says, kept by run id: a closed run never changes.
 #[derive(Debug, Clone)]
-struct ClosedRun {
+pub(super) struct ClosedRun {
     steps: Vec<StepProgress>,
     brief: Option<serde_json::Value>,
     failure: Option<String>,
@@ -100,7 +99,7 @@ impl ClosedRuns {
         kept.by_id.get(run_id).cloned()
     }
 
-    fn put(&self, run_id: &str, run: ClosedRun) -> Arc<ClosedRun> {
+    pub(super) fn put(&self, run_id: &str, run: ClosedRun) -> Arc<ClosedRun> {
         let run = Arc::new(run);
         let mut kept = self.runs.lock().unwrap_or_else(|e| e.into_inner());
         if kept.by_id.insert(run_id.to_owned(), run.clone()).is_none() {
@@ -115,23 +114,44 @@ impl ClosedRuns {
     }
 }
 
+/// What the whole history of a closed coordinator run says.
+pub(super) fn closed_run(events: &[HistoryEvent]) -> ClosedRun {
+    let outcome = history::outcome(events);
+    let mut steps = history::coordinator_steps(events);
+    if let Some(brief) = outcome
+        .result
+        .clone()
+        .and_then(|value| serde_json::from_value::<CoordinatorBrief>(value).ok())
+    {
+        history::summarize_from_brief(&mut steps, &brief);
+    }
+    ClosedRun {
+        steps,
+        brief: outcome.result,
+        failure: outcome.failure,
+    }
+}
+
 impl TemporalGateway {
     /// The coordinator run with this workflow id (its latest run), or `None`.
     pub async fn run(&self, workflow_id: &str) -> Result<Option<RunDetail>, TemporalError> {
         check_workflow_id(workflow_id)?;
-        let client = self.client(&self.placement.gtm_namespace).await?;
-        let latest = client.get_workflow_handle::<UntypedWorkflow>(workflow_id);
-        let (summary, progress) = tokio::join!(
-            describe(&client, workflow_id, workflow_types::DREW_COORDINATOR),
-            query_open_json::<Vec<StepProgress>>(&latest, queries::PROGRESS),
-        );
-        let Some(summary) = summary? else {
+        let namespace = &self.placement.gtm_namespace;
+        let client = self.client(namespace).await?;
+        let Some(summary) =
+            describe(&client, workflow_id, workflow_types::DREW_COORDINATOR).await?
+        else {
             return Ok(None);
         };
         if summary.status == RunStatus::Running {
+            let connection = self.connection().await?;
+            let steps = self
+                .live_runs
+                .steps(&connection, namespace, &summary, &self.closed_runs)
+                .await?;
             return Ok(Some(RunDetail {
                 summary,
-                steps: progress,
+                steps: steps.as_ref().clone(),
                 brief: None,
                 failure: None,
             }));
@@ -141,26 +161,12 @@ impl TemporalGateway {
             None => {
                 let run = handle(&client, &summary);
                 let events = fetch_history(&run, HistoryEventFilterType::AllEvent).await?;
-                let outcome = history::outcome(&events);
-                let mut steps = history::coordinator_steps(&events);
-                if let Some(brief) = outcome
-                    .result
-                    .clone()
-                    .and_then(|value| serde_json::from_value::<CoordinatorBrief>(value).ok())
-                {
-                    history::summarize_from_brief(&mut steps, &brief);
-                }
-                let closed = ClosedRun {
-                    steps,
-                    brief: outcome.result,
-                    failure: outcome.failure,
-                };
-                self.closed_runs.put(&summary.run_id, closed)
+                self.closed_runs.put(&summary.run_id, closed_run(&events))
             }
         };
         Ok(Some(RunDetail {
             summary,
-            steps: Some(closed.steps.clone()),
+            steps: closed.steps.clone(),
             brief: closed.brief.clone(),
             failure: closed.failure.clone(),
         }))
@@ -243,8 +249,7 @@ fn handle(client: &Client, summary: &RunSummary) -> UntypedWorkflowHandle<Client
 async fn fetch_history(
     run: &UntypedWorkflowHandle<Client>,
     filter: HistoryEventFilterType,
-) -> Result<Vec<temporalio_common::protos::temporal::api::history::v1::HistoryEvent>, TemporalError>
-{
+) -> Result<Vec<HistoryEvent>, TemporalError> {
     let options = WorkflowFetchHistoryOptions::builder()
         .event_filter_type(filter)
         .build();
@@ -280,38 +285,6 @@ async fn query_json<T: serde::de::DeserializeOwned>(
         }
     };
     serde_json::from_slice(&raw.payloads.first()?.data).ok()
-}
-
-/// A query's JSON answer if the run is open; `None` at once when it is closed (the
-/// server refuses it without a worker), or when no worker answers in time.
-async fn query_open_json<T: serde::de::DeserializeOwned>(
-    run: &UntypedWorkflowHandle<Client>,
-    query_type: &str,
-) -> Option<T> {
-    let options = WorkflowQueryOptions::builder()
-        .reject_condition(QueryRejectCondition::NotOpen)
-        .build();
-    let answer = tokio::time::timeout(
-        QUERY_TIMEOUT,
-        run.query(
-            UntypedQuery::<UntypedWorkflow>::new(query_type),
-            RawValue::new(vec![]),
-            options,
-        ),
-    )
-    .await;
-    match answer {
-        Ok(Ok(raw)) => serde_json::from_slice(&raw.payloads.first()?.data).ok(),
-        Ok(Err(WorkflowQueryError::Rejected { .. })) => None,
-        Ok(Err(err)) => {
-            log_refused_query(query_type, &err);
-            None
-        }
-        Err(_) => {
-            tracing::debug!(query_type, "query timed out: no worker answered");
-            None
-        }
-    }
 }
 
 fn log_refused_query(query_type: &str, err: &WorkflowQueryError) {
