@@ -51,6 +51,7 @@ use axum::routing::{get, post};
 pub use config::{
     Config, DEFAULT_CS_DATABASE_URL, DEFAULT_GTM_DATABASE_URL, DEFAULT_MARKETING_DATABASE_URL,
 };
+use temporalio_common::telemetry::metrics::CoreMeter;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, TraceLayer};
@@ -97,6 +98,15 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// State from the configuration and the open pools of each team's database.
     pub fn new(config: &Config, pools: Databases) -> Self {
+        Self::with_meter(config, pools, None)
+    }
+
+    /// [`AppState::new`], reporting the dashboard's own metrics on `meter` when given.
+    pub fn with_meter(
+        config: &Config,
+        pools: Databases,
+        meter: Option<Arc<dyn CoreMeter>>,
+    ) -> Self {
         let placement = Placement {
             gtm_namespace: config.temporal.namespace.clone(),
             gtm_task_queue: config.task_queue.clone(),
@@ -105,9 +115,14 @@ impl AppState {
             cs_namespace: config.cs_namespace.clone(),
             cs_task_queue: config.cs_task_queue.clone(),
         };
+        let temporal = TemporalGateway::new(config.temporal.clone(), placement);
+        let temporal = match meter {
+            Some(meter) => temporal.with_meter(meter),
+            None => temporal,
+        };
         Self {
             inner: Arc::new(Shared {
-                temporal: TemporalGateway::new(config.temporal.clone(), placement),
+                temporal,
                 gtm: GtmReader::new(pools.gtm),
                 marketing: MarketingReader::new(pools.marketing),
                 cs: CsReader::new(pools.customer_success),
@@ -289,13 +304,15 @@ pub async fn serve(
     // The dashboard reads every team's database and writes none: each team's worker
     // owns (creates, migrates, writes) its own.
     let databases = Databases::open(&config).await?;
-    let state = AppState::new(
+    let metrics = service_kit::telemetry::start_metrics("web", config.metrics_bind)?;
+    let state = AppState::with_meter(
         &config,
         Databases {
             gtm: databases.gtm.clone(),
             marketing: databases.marketing.clone(),
             customer_success: databases.customer_success.clone(),
         },
+        metrics.as_ref().map(|metrics| metrics.meter.clone()),
     );
     if !state.temporal.is_reachable().await {
         tracing::warn!(
@@ -303,7 +320,7 @@ pub async fn serve(
         );
     }
     let mut app = router(state);
-    if let Some(metrics) = service_kit::telemetry::start_metrics("web", config.metrics_bind)? {
+    if let Some(metrics) = metrics {
         app = metrics::track_requests(app, metrics.meter);
     }
     tracing::info!("dashboard on http://{}", listener.local_addr()?);

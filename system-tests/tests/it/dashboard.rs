@@ -14,7 +14,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use shared_contracts::steps::{STEPS, StepId};
 
-use crate::observability::http_get;
+use crate::observability::{free_address, http_get, scrape, series};
 use crate::system::{self, System};
 
 /// Polls `probe` until it returns `Some`, for at most `limit`.
@@ -338,7 +338,10 @@ fn statuses(run: &serde_json::Value) -> Vec<&str> {
 async fn a_running_run_is_followed_from_its_history_and_shown_with_no_worker() {
     // No Marketing: step 8 waits for its (long) deadline, so the run stays live.
     let system = System::start_without_marketing().await;
-    let web = system.start_web().await;
+    let web_metrics = free_address();
+    let web = system
+        .start_web_with(|config| config.metrics_bind = Some(web_metrics))
+        .await;
     let run = system
         .start_coordinator(serde_json::json!({"accountId": "acme-corp"}))
         .await;
@@ -449,4 +452,19 @@ async fn a_running_run_is_followed_from_its_history_and_shown_with_no_worker() {
         ended["failure"].as_str().unwrap().contains("terminated"),
         "{ended}"
     );
+
+    // However many views, the dashboard read the history once, on the first: the watch
+    // followed it from there, and left the closed run's history behind when it ended.
+    let metrics = scrape(web_metrics).await;
+    let views = series(
+        &metrics,
+        "http_server_requests_total",
+        &[("route", "/api/runs/{workflow_id}")],
+    )
+    .unwrap();
+    assert!(views >= 3.0, "{metrics}");
+    let reads = |read| series(&metrics, "dashboard_history_reads_total", &[("read", read)]);
+    assert_eq!(reads("running"), Some(1.0), "{metrics}");
+    assert_eq!(reads("closed"), None, "{metrics}");
+    assert!(reads("watch").unwrap() >= 2.0, "{metrics}");
 }

@@ -207,14 +207,14 @@ async fn http_post_json(address: &str, path: &str, json: &str) -> (u16, String) 
     http(address, request).await
 }
 
-async fn scrape(address: SocketAddr) -> String {
+pub async fn scrape(address: SocketAddr) -> String {
     let (status, body) = http_get(&address.to_string(), "/metrics").await;
     assert_eq!(status, 200, "{body}");
     body
 }
 
 /// The value of the series `name` whose labels include every one of `labels`.
-fn series(metrics: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub fn series(metrics: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     metrics
         .lines()
         .filter(|line| {
@@ -229,7 +229,7 @@ fn series(metrics: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         .and_then(|value| value.parse().ok())
 }
 
-fn free_address() -> SocketAddr {
+pub fn free_address() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], devkit::ports::free_port().unwrap()))
 }
 

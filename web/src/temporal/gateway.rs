@@ -7,9 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use service_kit::TemporalSettings;
+use service_kit::telemetry::Timed;
 use temporalio_client::tonic::{Code, Request, Response, Status};
 use temporalio_client::{Client, ClientOptions, Connection};
 use temporalio_common::protos::temporal::api::workflowservice::v1::GetSystemInfoRequest;
+use temporalio_common::telemetry::metrics::CoreMeter;
 use tokio::sync::Mutex;
 
 use super::error::TemporalError;
@@ -44,6 +46,24 @@ pub struct TemporalGateway {
     pub(super) closed_runs: Arc<super::run::ClosedRuns>,
     /// Running runs followed from their histories, so a view reads memory.
     pub(super) live_runs: Arc<super::live::LiveRuns>,
+    /// Counts and times the history reads.
+    pub(super) history_reads: HistoryReads,
+}
+
+/// `dashboard_history_reads_total` and `_duration_seconds`, by `read`: `running` (the
+/// first view of a running run), `closed` (the first view of a closed run) or `watch`
+/// (one long poll of a watched run). They grow with the runs viewed, not with the
+/// views: the point of the watch and of keeping closed runs.
+#[derive(Debug, Clone, Default)]
+pub(super) struct HistoryReads(Option<Timed>);
+
+impl HistoryReads {
+    /// Counts one read of kind `read` that took `took`.
+    pub(super) fn record(&self, read: &'static str, took: Duration) {
+        if let Some(timed) = &self.0 {
+            timed.record(&[("read", read)], took);
+        }
+    }
 }
 
 impl TemporalGateway {
@@ -55,7 +75,18 @@ impl TemporalGateway {
             connection: Mutex::new(None),
             closed_runs: Default::default(),
             live_runs: Default::default(),
+            history_reads: HistoryReads::default(),
         }
+    }
+
+    /// The gateway, reporting its history reads on `meter` ([`HistoryReads`]).
+    pub fn with_meter(mut self, meter: Arc<dyn CoreMeter>) -> Self {
+        self.history_reads = HistoryReads(Some(Timed::new(
+            meter,
+            "dashboard_history_reads",
+            "Workflow histories the dashboard read, by read: running, closed or watch",
+        )));
+        self
     }
 
     /// The namespace coordinator runs live in.

@@ -27,7 +27,7 @@ use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 use temporalio_common::protos::temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest;
 
 use super::error::TemporalError;
-use super::gateway::{CALL_TIMEOUT, from_status};
+use super::gateway::{CALL_TIMEOUT, HistoryReads, from_status};
 use super::history;
 use super::run::{ClosedRuns, closed_run};
 use super::runs::RunSummary;
@@ -50,6 +50,14 @@ pub struct LiveRuns {
 struct Watch {
     steps: Mutex<Arc<Vec<StepProgress>>>,
     viewed_at: Mutex<Instant>,
+}
+
+/// What a watch's task needs.
+struct Follower {
+    source: Source,
+    watch: Arc<Watch>,
+    closed_runs: Arc<ClosedRuns>,
+    reads: HistoryReads,
 }
 
 /// Where a watched run's history is read.
@@ -78,6 +86,7 @@ impl LiveRuns {
         namespace: &str,
         run: &RunSummary,
         closed_runs: &Arc<ClosedRuns>,
+        reads: &HistoryReads,
     ) -> Result<Arc<Vec<StepProgress>>, TemporalError> {
         if let Some(watch) = self.lock().get(&run.run_id) {
             *lock(&watch.viewed_at) = Instant::now();
@@ -91,10 +100,12 @@ impl LiveRuns {
                 run_id: run.run_id.clone(),
             },
         };
+        let started = Instant::now();
         let first = tokio::time::timeout(CALL_TIMEOUT, source.page(Vec::new(), CALL_TIMEOUT))
             .await
             .map_err(|_| TemporalError::Unreachable("reading a history timed out".into()))?
             .map_err(|status| from_status("reading a history", status))?;
+        reads.record("running", started.elapsed());
         let steps = Arc::new(history::coordinator_steps(&first.events));
         if first.next_page_token.is_empty() {
             return Ok(steps);
@@ -111,26 +122,32 @@ impl LiveRuns {
             watches.insert(run.run_id.clone(), watch.clone());
             watch
         };
-        tokio::spawn(
-            self.clone()
-                .follow(source, watch, first, closed_runs.clone()),
-        );
+        let follower = Follower {
+            source,
+            watch,
+            closed_runs: closed_runs.clone(),
+            reads: reads.clone(),
+        };
+        tokio::spawn(self.clone().follow(follower, first));
         Ok(steps)
     }
 
     /// Long-polls the run's history from where `first` ended until the run closes, the
     /// watch goes idle, or a poll fails; then forgets the watch.
-    async fn follow(
-        self: Arc<Self>,
-        source: Source,
-        watch: Arc<Watch>,
-        first: Page,
-        closed_runs: Arc<ClosedRuns>,
-    ) {
+    async fn follow(self: Arc<Self>, follower: Follower, first: Page) {
+        let Follower {
+            source,
+            watch,
+            closed_runs,
+            reads,
+        } = follower;
         let mut events = first.events;
         let mut token = first.next_page_token;
         while lock(&watch.viewed_at).elapsed() < IDLE {
-            let page = match source.page(token.clone(), LONG_POLL).await {
+            let started = Instant::now();
+            let page = source.page(token.clone(), LONG_POLL).await;
+            reads.record("watch", started.elapsed());
+            let page = match page {
                 Ok(page) => page,
                 // The long poll ran out with no new event: poll again.
                 Err(status) if status.code() == Code::DeadlineExceeded => continue,

@@ -147,7 +147,13 @@ impl TemporalGateway {
             let connection = self.connection().await?;
             let steps = self
                 .live_runs
-                .steps(&connection, namespace, &summary, &self.closed_runs)
+                .steps(
+                    &connection,
+                    namespace,
+                    &summary,
+                    &self.closed_runs,
+                    &self.history_reads,
+                )
                 .await?;
             return Ok(Some(RunDetail {
                 summary,
@@ -160,7 +166,9 @@ impl TemporalGateway {
             Some(closed) => closed,
             None => {
                 let run = handle(&client, &summary);
+                let started = std::time::Instant::now();
                 let events = fetch_history(&run, HistoryEventFilterType::AllEvent).await?;
+                self.history_reads.record("closed", started.elapsed());
                 self.closed_runs.put(&summary.run_id, closed_run(&events))
             }
         };
