@@ -25,10 +25,9 @@
 //!   duplicated), or the bench fails.
 //!
 //! Then, unless `--no-pages`, the run page under load ([`pages`]): the release `web`
-//! binary serves `/runs/<id>` at 50 requests a second, for a completed run (read from
-//! its history, no worker needed) and for a running one (describe + the `progress`
-//! query, answered by a gtm-worker while the run waits at step 8 for a Marketing that
-//! is not there).
+//! binary serves `/runs/<id>` at 50 requests a second, for a completed run and for a
+//! running one waiting at step 8 for a Marketing that is not there. Both are read from
+//! their histories, with no worker running.
 //!
 //! The report ([`report`]) goes to `bench/results/<scenario>.md` and `.json`. With
 //! `--before <report.json>` (a report of an earlier commit, on the same machine), it
@@ -367,9 +366,10 @@ async fn run_mode(
 }
 
 /// The run page at 50 requests a second for 20 s each, for `completed` (a finished
-/// run) and for a run held at step 8: a gtm-worker runs with a ten-minute step-8
-/// deadline and no marketing-worker, so the run waits while its worker answers the
-/// page's `progress` query. The web process and that worker are stopped afterwards.
+/// run) and for a run held at step 8: a gtm-worker with a ten-minute step-8 deadline
+/// and no marketing-worker brings it there, and is stopped before the load, so the
+/// page is measured as it is served: from the history, with no worker. The web process
+/// is stopped afterwards.
 async fn run_pages(
     client: &Client,
     env: &[(String, String)],
@@ -385,7 +385,12 @@ async fn run_pages(
     let web = spawn_release("web", &[], &web_env, &scratch.join("pages-web.log"))?;
     let mut gtm_env = env.to_vec();
     gtm_env.push(("GTM_ABM_TIMEOUT_SECS".to_owned(), "600".to_owned()));
-    let gtm = spawn_release("gtm-worker", &[], &gtm_env, &scratch.join("pages-gtm.log"))?;
+    let mut gtm = Some(spawn_release(
+        "gtm-worker",
+        &[],
+        &gtm_env,
+        &scratch.join("pages-gtm.log"),
+    )?);
     let result = async {
         let held = start_coordinator(client, Mode::Nexus, "acme-corp", "page-running").await?;
         let running = format!("/runs/{}", held.info().workflow_id);
@@ -400,6 +405,10 @@ async fn run_pages(
                 "the held run's page did not show step 8 running within 60 s"
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // The run now waits for Marketing; nothing on the page's path needs the worker.
+        if let Some(gtm) = gtm.take() {
+            stop(gtm).await;
         }
         let load = pages::Load {
             rate: 50,
@@ -428,7 +437,9 @@ async fn run_pages(
         anyhow::Ok(vec![done, live])
     }
     .await;
-    stop(gtm).await;
+    if let Some(gtm) = gtm {
+        stop(gtm).await;
+    }
     stop(web).await;
     result
 }

@@ -369,6 +369,11 @@ impl Report {
         );
         let _ = writeln!(
             out,
+            "The running run waits at step 8 for a Marketing that is not there. No gtm-worker \
+             runs during the load: both pages are read from the runs' histories.\n"
+        );
+        let _ = writeln!(
+            out,
             "| run | requests | rate (/s) | p50 / p95 / p99 / max (ms) | web CPU per request (ms) |"
         );
         let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
