@@ -45,6 +45,20 @@ async fn texts(browser: &Client, css: &str) -> Vec<String> {
     out
 }
 
+/// A browser window of 1280×1100 on `driver`.
+async fn open_browser(driver: &ChromeDriver) -> Client {
+    let mut capabilities = fantoccini::wd::Capabilities::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        driver.chrome_options(1280, 1100),
+    );
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url())
+        .await
+        .unwrap()
+}
+
 fn screenshot_dir() -> (PathBuf, Option<tempfile::TempDir>) {
     if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "docs", "screenshots"]
@@ -68,16 +82,7 @@ async fn a_run_started_from_the_form_completes_live_in_the_browser() {
 
     system
         .with_gtm_worker(system.gtm_config(), async {
-            let mut capabilities = fantoccini::wd::Capabilities::new();
-            capabilities.insert(
-                "goog:chromeOptions".into(),
-                driver.chrome_options(1280, 1100),
-            );
-            let browser = ClientBuilder::new(HttpConnector::new())
-                .capabilities(capabilities)
-                .connect(&driver.url())
-                .await
-                .unwrap();
+            let browser = open_browser(&driver).await;
 
             browser.goto(&web.url("/")).await.unwrap();
             let heading = browser
@@ -410,16 +415,7 @@ async fn a_running_run_is_followed_from_its_history_and_shown_with_no_worker() {
     assert!(html.contains("Acme Corp"), "{html}");
 
     if let Some(driver) = ChromeDriver::start().await.unwrap() {
-        let mut capabilities = fantoccini::wd::Capabilities::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            driver.chrome_options(1280, 1100),
-        );
-        let browser = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&driver.url())
-            .await
-            .unwrap();
+        let browser = open_browser(&driver).await;
         browser
             .goto(&web.url(&format!("/runs/{workflow_id}")))
             .await
