@@ -337,7 +337,9 @@ fn innermost_message(failure: Option<&Failure>) -> Option<String> {
     Some(current.message.clone())
 }
 
-/// Fills in the summaries of completed steps from the run's brief.
+/// Fills in, from the run's brief, the summaries of completed steps the history did not
+/// give (runs recorded before steps carried their own, and step 8 when Marketing did not
+/// answer).
 pub(super) fn summarize_from_brief(steps: &mut [StepProgress], brief: &CoordinatorBrief) {
     for step in steps
         .iter_mut()
