@@ -38,8 +38,9 @@ use super::gateway::{CALL_TIMEOUT, TemporalGateway, from_status};
 use super::history;
 use super::runs::{RunStatus, RunSummary, summary_from_info};
 
-/// How long a query may take. It needs a worker to answer; without one, the page
-/// shows "progress unavailable" quickly instead of waiting.
+/// How long a campaign launch's `launchProgress` query may take. It needs a
+/// marketing-worker to answer; without one, the launch page says so quickly instead of
+/// waiting.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A run in full.
