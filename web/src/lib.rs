@@ -115,14 +115,9 @@ impl AppState {
             cs_namespace: config.cs_namespace.clone(),
             cs_task_queue: config.cs_task_queue.clone(),
         };
-        let temporal = TemporalGateway::new(config.temporal.clone(), placement);
-        let temporal = match meter {
-            Some(meter) => temporal.with_meter(meter),
-            None => temporal,
-        };
         Self {
             inner: Arc::new(Shared {
-                temporal,
+                temporal: TemporalGateway::new(config.temporal.clone(), placement, meter),
                 gtm: GtmReader::new(pools.gtm),
                 marketing: MarketingReader::new(pools.marketing),
                 cs: CsReader::new(pools.customer_success),

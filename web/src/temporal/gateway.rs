@@ -54,7 +54,7 @@ pub struct TemporalGateway {
 /// first view of a running run), `closed` (the first view of a closed run) or `watch`
 /// (one long poll of a watched run). They grow with the runs viewed, not with the
 /// views: the point of the watch and of keeping closed runs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(super) struct HistoryReads(Option<Timed>);
 
 impl HistoryReads {
@@ -67,26 +67,30 @@ impl HistoryReads {
 }
 
 impl TemporalGateway {
-    /// A gateway that connects with `settings` when first needed.
-    pub fn new(settings: TemporalSettings, placement: Placement) -> Self {
+    /// A gateway that connects with `settings` when first needed, and reports its
+    /// history reads on `meter` when given ([`HistoryReads`]).
+    pub fn new(
+        settings: TemporalSettings,
+        placement: Placement,
+        meter: Option<Arc<dyn CoreMeter>>,
+    ) -> Self {
+        let history_reads = HistoryReads(meter.map(|meter| {
+            Timed::new(
+                meter,
+                "dashboard_history_reads",
+                "Workflow histories the dashboard read, by read: running, closed or watch",
+            )
+        }));
+        let closed_runs = Arc::new(super::run::ClosedRuns::default());
+        let live_runs = super::live::LiveRuns::new(closed_runs.clone(), history_reads.clone());
         Self {
             settings,
             placement,
             connection: Mutex::new(None),
-            closed_runs: Default::default(),
-            live_runs: Default::default(),
-            history_reads: HistoryReads::default(),
+            closed_runs,
+            live_runs: Arc::new(live_runs),
+            history_reads,
         }
-    }
-
-    /// The gateway, reporting its history reads on `meter` ([`HistoryReads`]).
-    pub fn with_meter(mut self, meter: Arc<dyn CoreMeter>) -> Self {
-        self.history_reads = HistoryReads(Some(Timed::new(
-            meter,
-            "dashboard_history_reads",
-            "Workflow histories the dashboard read, by read: running, closed or watch",
-        )));
-        self
     }
 
     /// The namespace coordinator runs live in.

@@ -20,15 +20,18 @@ use std::time::{Duration, Instant};
 
 use shared_contracts::coordinator::StepProgress;
 use temporalio_client::Connection;
-use temporalio_client::tonic::{Code, Request};
+use temporalio_client::tonic::{Code, Request, Response, Status};
 use temporalio_common::protos::temporal::api::common::v1::WorkflowExecution;
 use temporalio_common::protos::temporal::api::enums::v1::HistoryEventFilterType;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
-use temporalio_common::protos::temporal::api::workflowservice::v1::GetWorkflowExecutionHistoryRequest;
+use temporalio_common::protos::temporal::api::workflowservice::v1::{
+    GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse,
+};
 
 use super::error::TemporalError;
-use super::gateway::{CALL_TIMEOUT, HistoryReads, from_status};
+use super::gateway::{CALL_TIMEOUT, HistoryReads, timed};
 use super::history;
+use super::lock;
 use super::run::{ClosedRuns, closed_run};
 use super::runs::RunSummary;
 
@@ -39,10 +42,13 @@ const IDLE: Duration = Duration::from_secs(30);
 /// when it passes, and the watch polls again.
 const LONG_POLL: Duration = Duration::from_secs(20);
 
-/// The running runs being watched, by run id.
-#[derive(Debug, Default)]
+/// The running runs being watched, by run id; where a watch leaves a run that closed,
+/// and where it counts its reads.
+#[derive(Debug)]
 pub struct LiveRuns {
     watches: Mutex<HashMap<String, Arc<Watch>>>,
+    closed_runs: Arc<ClosedRuns>,
+    reads: HistoryReads,
 }
 
 /// One running run's latest steps, and when they were last looked at.
@@ -50,14 +56,6 @@ pub struct LiveRuns {
 struct Watch {
     steps: Mutex<Arc<Vec<StepProgress>>>,
     viewed_at: Mutex<Instant>,
-}
-
-/// What a watch's task needs.
-struct Follower {
-    source: Source,
-    watch: Arc<Watch>,
-    closed_runs: Arc<ClosedRuns>,
-    reads: HistoryReads,
 }
 
 /// Where a watched run's history is read.
@@ -78,6 +76,15 @@ impl LiveRuns {
     /// Runs watched at once: one task and a few kilobytes each.
     const CAPACITY: usize = 256;
 
+    /// No run watched yet; a watch leaves a closed run's history with `closed_runs`.
+    pub(super) fn new(closed_runs: Arc<ClosedRuns>, reads: HistoryReads) -> Self {
+        Self {
+            watches: Mutex::default(),
+            closed_runs,
+            reads,
+        }
+    }
+
     /// The steps of the running run `run`, from its history: from memory while it is
     /// watched, read now and watched from then on otherwise.
     pub(super) async fn steps(
@@ -85,8 +92,6 @@ impl LiveRuns {
         connection: &Connection,
         namespace: &str,
         run: &RunSummary,
-        closed_runs: &Arc<ClosedRuns>,
-        reads: &HistoryReads,
     ) -> Result<Arc<Vec<StepProgress>>, TemporalError> {
         if let Some(watch) = self.lock().get(&run.run_id) {
             *lock(&watch.viewed_at) = Instant::now();
@@ -101,11 +106,14 @@ impl LiveRuns {
             },
         };
         let started = Instant::now();
-        let first = tokio::time::timeout(CALL_TIMEOUT, source.page(Vec::new(), CALL_TIMEOUT))
-            .await
-            .map_err(|_| TemporalError::Unreachable("reading a history timed out".into()))?
-            .map_err(|status| from_status("reading a history", status))?;
-        reads.record("running", started.elapsed());
+        let first = Page::from(
+            timed(
+                "reading a history",
+                source.request(Vec::new(), CALL_TIMEOUT),
+            )
+            .await?,
+        );
+        self.reads.record("running", started.elapsed());
         let steps = Arc::new(history::coordinator_steps(&first.events));
         if first.next_page_token.is_empty() {
             return Ok(steps);
@@ -122,33 +130,21 @@ impl LiveRuns {
             watches.insert(run.run_id.clone(), watch.clone());
             watch
         };
-        let follower = Follower {
-            source,
-            watch,
-            closed_runs: closed_runs.clone(),
-            reads: reads.clone(),
-        };
-        tokio::spawn(self.clone().follow(follower, first));
+        tokio::spawn(self.clone().follow(source, watch, first));
         Ok(steps)
     }
 
     /// Long-polls the run's history from where `first` ended until the run closes, the
     /// watch goes idle, or a poll fails; then forgets the watch.
-    async fn follow(self: Arc<Self>, follower: Follower, first: Page) {
-        let Follower {
-            source,
-            watch,
-            closed_runs,
-            reads,
-        } = follower;
+    async fn follow(self: Arc<Self>, source: Source, watch: Arc<Watch>, first: Page) {
         let mut events = first.events;
         let mut token = first.next_page_token;
         while lock(&watch.viewed_at).elapsed() < IDLE {
             let started = Instant::now();
-            let page = source.page(token.clone(), LONG_POLL).await;
-            reads.record("watch", started.elapsed());
+            let page = source.request(token.clone(), LONG_POLL).await;
+            self.reads.record("watch", started.elapsed());
             let page = match page {
-                Ok(page) => page,
+                Ok(response) => Page::from(response.into_inner()),
                 // The long poll ran out with no new event: poll again.
                 Err(status) if status.code() == Code::DeadlineExceeded => continue,
                 Err(status) => {
@@ -165,7 +161,8 @@ impl LiveRuns {
                 *lock(&watch.steps) = Arc::new(history::coordinator_steps(&events));
             }
             if page.next_page_token.is_empty() {
-                closed_runs.put(&source.execution.run_id, closed_run(&events));
+                self.closed_runs
+                    .put(&source.execution.run_id, closed_run(&events));
                 break;
             }
             token = page.next_page_token;
@@ -187,11 +184,12 @@ impl LiveRuns {
 impl Source {
     /// The history's events after `token` (from the start when empty). With a token,
     /// the server holds the call until there are new events or `wait` has passed.
-    async fn page(
+    fn request(
         &self,
         token: Vec<u8>,
         wait: Duration,
-    ) -> Result<Page, temporalio_client::tonic::Status> {
+    ) -> impl Future<Output = Result<Response<GetWorkflowExecutionHistoryResponse>, Status>> + use<>
+    {
         let mut request = Request::new(GetWorkflowExecutionHistoryRequest {
             namespace: self.namespace.clone(),
             execution: Some(self.execution.clone()),
@@ -201,21 +199,16 @@ impl Source {
             ..Default::default()
         });
         request.set_timeout(wait);
-        let response = self
-            .connection
-            .workflow_service()
-            .get_workflow_execution_history(request)
-            .await?
-            .into_inner();
-        Ok(Page {
-            events: response.history.map(|h| h.events).unwrap_or_default(),
-            next_page_token: response.next_page_token,
-        })
+        let mut service = self.connection.workflow_service();
+        async move { service.get_workflow_execution_history(request).await }
     }
 }
 
-/// A lock that a panic elsewhere does not poison for good: the data behind it is
-/// always whole.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
+impl From<GetWorkflowExecutionHistoryResponse> for Page {
+    fn from(response: GetWorkflowExecutionHistoryResponse) -> Self {
+        Self {
+            events: response.history.map(|h| h.events).unwrap_or_default(),
+            next_page_token: response.next_page_token,
+        }
+    }
 }

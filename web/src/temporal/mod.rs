@@ -27,3 +27,9 @@ pub use error::{TemporalError, WORKFLOW_ID_MAX_LEN, check_workflow_id};
 pub use gateway::{Placement, TemporalGateway};
 pub use run::{LaunchDetail, RunDetail};
 pub use runs::{RunFilter, RunPage, RunStatus, RunSummary};
+
+/// A lock that a panic elsewhere does not poison for good: what the dashboard keeps
+/// behind one (closed runs, watches) is whole after every statement.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -35,8 +35,8 @@ use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 
 use super::error::{TemporalError, check_workflow_id};
 use super::gateway::{CALL_TIMEOUT, TemporalGateway, from_status};
-use super::history;
 use super::runs::{RunStatus, RunSummary, summary_from_info};
+use super::{history, lock};
 
 /// How long a campaign launch's `launchProgress` query may take. It needs a
 /// marketing-worker to answer; without one, the launch page says so quickly instead of
@@ -96,13 +96,13 @@ impl ClosedRuns {
     const CAPACITY: usize = 512;
 
     fn get(&self, run_id: &str) -> Option<Arc<ClosedRun>> {
-        let kept = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = lock(&self.runs);
         kept.by_id.get(run_id).cloned()
     }
 
     pub(super) fn put(&self, run_id: &str, run: ClosedRun) -> Arc<ClosedRun> {
         let run = Arc::new(run);
-        let mut kept = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut kept = lock(&self.runs);
         if kept.by_id.insert(run_id.to_owned(), run.clone()).is_none() {
             kept.order.push_back(run_id.to_owned());
             while kept.order.len() > Self::CAPACITY {
@@ -148,13 +148,7 @@ impl TemporalGateway {
             let connection = self.connection().await?;
             let steps = self
                 .live_runs
-                .steps(
-                    &connection,
-                    namespace,
-                    &summary,
-                    &self.closed_runs,
-                    &self.history_reads,
-                )
+                .steps(&connection, namespace, &summary)
                 .await?;
             return Ok(Some(RunDetail {
                 summary,
