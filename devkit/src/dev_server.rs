@@ -20,6 +20,22 @@ use crate::ports;
 /// How long a dev server may take to answer after it is spawned.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The server's dynamic configuration for every local stack (tests, `cargo xtask up`,
+/// the compose file's `temporal` service says the same):
+///
+/// `component.nexusoperations.request.timeout`: how long one attempt to hand a Nexus
+/// operation to its handler may wait. Temporal's default is 10 s: with the handler's
+/// worker down, every attempt fails after 10 s and is retried with backoff, and six
+/// failures in a row open the server's circuit breaker for the caller's namespace and
+/// that endpoint for 60 s, after which retries that were turned away wait minutes
+/// more. Locally, an attempt waits for a handler as long as the operation's own
+/// schedule-to-close deadline allows (it is never longer than that): a worker that is
+/// restarted picks up the calls made while it was away at once, and a test that holds a
+/// handler back releases the runs waiting on it at a moment it chooses. On a cluster
+/// the server's own setting applies; nothing in the workers depends on it.
+pub const DYNAMIC_CONFIG: [(&str, &str); 1] =
+    [("component.nexusoperations.request.timeout", "\"1h\"")];
+
 /// How to start a dev server.
 #[derive(Debug, Clone)]
 pub struct DevServerOptions {
@@ -35,12 +51,15 @@ pub struct DevServerOptions {
     pub namespaces: Vec<String>,
     /// Custom search attributes, `(name, type)`.
     pub search_attributes: Vec<(String, String)>,
+    /// Dynamic configuration, `(key, JSON value)`.
+    pub dynamic_config: Vec<(String, String)>,
     /// Where the server's output goes.
     pub log_file: PathBuf,
 }
 
 impl DevServerOptions {
-    /// The contract's namespaces and search attributes on `port`, headless, in memory.
+    /// The contract's namespaces and search attributes on `port`, headless, in memory,
+    /// with [`DYNAMIC_CONFIG`].
     pub fn contract_defaults(port: u16, log_file: PathBuf) -> Self {
         Self {
             ip: "127.0.0.1".to_owned(),
@@ -51,6 +70,10 @@ impl DevServerOptions {
             search_attributes: search_attributes::ALL
                 .iter()
                 .map(|(name, kind)| ((*name).to_owned(), (*kind).to_owned()))
+                .collect(),
+            dynamic_config: DYNAMIC_CONFIG
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
                 .collect(),
             log_file,
         }
@@ -82,6 +105,12 @@ impl DevServerOptions {
         }
         for (name, kind) in &self.search_attributes {
             args.extend(["--search-attribute".to_owned(), format!("{name}={kind}")]);
+        }
+        for (key, value) in &self.dynamic_config {
+            args.extend([
+                "--dynamic-config-value".to_owned(),
+                format!("{key}={value}"),
+            ]);
         }
         args
     }
@@ -253,4 +282,35 @@ pub fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<_> = text.lines().collect();
     lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_compose_files_temporal_has_the_same_dynamic_config() {
+        let compose =
+            std::fs::read_to_string(crate::paths::workspace_root().join("docker-compose.yml"))
+                .unwrap();
+        for (key, value) in DYNAMIC_CONFIG {
+            let flag = format!("- --dynamic-config-value={key}={value}");
+            assert!(
+                compose.lines().any(|line| line.trim() == flag),
+                "docker-compose.yml's temporal service lacks `{flag}`"
+            );
+        }
+    }
+
+    #[test]
+    fn the_dev_server_gets_each_dynamic_config_value() {
+        let args = DevServerOptions::contract_defaults(7233, PathBuf::from("server.log")).args();
+        for (key, value) in DYNAMIC_CONFIG {
+            let at = args
+                .iter()
+                .position(|arg| *arg == format!("{key}={value}"))
+                .unwrap_or_else(|| panic!("{key} is not passed: {args:?}"));
+            assert_eq!(args[at - 1], "--dynamic-config-value");
+        }
+    }
 }

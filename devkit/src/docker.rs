@@ -188,6 +188,12 @@ impl Compose {
         &self.project
     }
 
+    /// Sets a compose variable for the commands that follow; an `up` then recreates
+    /// the services whose configuration it changes.
+    pub fn set_env(&mut self, name: &str, value: &str) {
+        self.env.insert(name.to_owned(), value.to_owned());
+    }
+
     /// `compose <args>`, its output shown only on failure.
     pub fn run(&self, args: &[&str]) -> anyhow::Result<String> {
         run_output(&mut self.command(args))

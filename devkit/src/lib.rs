@@ -16,6 +16,8 @@
 //! - [`browser`]: headless Chromium and chromedriver for browser tests.
 //! - [`docker`]: the Docker engine, BuildKit builds, and Compose projects that clean
 //!   up after themselves.
+//! - [`pollers`]: whether a worker is polling a task queue, as the server sees it:
+//!   what a test waits for before a step that needs that worker within a deadline.
 //! - [`ports`]: free loopback ports and "is this port taken?" checks.
 //! - [`process`]: child processes logging to a file, stopped gracefully.
 //! - [`probe`]: a test caller workflow that calls one Nexus operation and reports
@@ -29,6 +31,7 @@ pub mod dev_server;
 pub mod docker;
 pub mod nexus_endpoints;
 pub mod paths;
+pub mod pollers;
 pub mod ports;
 pub mod postgres;
 pub mod probe;

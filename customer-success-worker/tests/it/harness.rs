@@ -2,10 +2,11 @@ use std::time::{Duration, Instant};
 
 use devkit::dev_server::DevServer;
 use devkit::nexus_endpoints;
+use devkit::pollers::{self, PollerKind};
 use devkit::probe::{self, ProbeRequest, ProbeRun};
 use devkit::worker_thread::{self, BackgroundWorker};
 use seed_data::model::SeedSet;
-use shared_contracts::names::{ENDPOINTS, endpoints, namespaces};
+use shared_contracts::names::{ENDPOINTS, endpoints, namespaces, task_queues};
 use shared_contracts::operation::GET_ACCOUNT_HEALTH;
 use temporalio_client::RegisterNamespaceOptions;
 use temporalio_client::tonic::Request;
@@ -37,9 +38,20 @@ impl CsStack {
         .await
         .unwrap();
 
+        let since = std::time::SystemTime::now();
         let config =
             customer_success_worker::Config::local(&server.address(), &database_url).unwrap();
         let worker = worker_thread::spawn(move |stop| customer_success_worker::run(config, stop));
+        // The probe's call has a deadline: the handler must be polling first.
+        pollers::wait_for_poller(
+            &connection,
+            namespaces::CUSTOMER_SUCCESS,
+            task_queues::CS_HEALTH,
+            PollerKind::Nexus,
+            since,
+        )
+        .await
+        .unwrap();
         Self {
             server,
             _database_dir: dir,

@@ -1,9 +1,10 @@
 use devkit::dev_server::DevServer;
 use devkit::nexus_endpoints;
+use devkit::pollers::{self, PollerKind};
 use devkit::probe::{self, ProbeRequest, ProbeRun};
 use devkit::worker_thread::{self, BackgroundWorker};
 use seed_data::model::SeedSet;
-use shared_contracts::names::{ENDPOINTS, endpoints, namespaces};
+use shared_contracts::names::{ENDPOINTS, endpoints, namespaces, task_queues};
 use shared_contracts::operation::CHECK_ABM_PROGRAM;
 
 /// A dev server with both endpoints, a seeded Marketing database, and the real
@@ -29,8 +30,19 @@ impl MarketingStack {
             .await
             .unwrap();
 
+        let since = std::time::SystemTime::now();
         let config = marketing_worker::Config::local(&server.address(), &database_url).unwrap();
         let worker = worker_thread::spawn(move |stop| marketing_worker::run(config, stop));
+        // The probe's call has a deadline: the handler must be polling first.
+        pollers::wait_for_poller(
+            &connection,
+            namespaces::MARKETING,
+            task_queues::MARKETING_ABM,
+            PollerKind::Nexus,
+            since,
+        )
+        .await
+        .unwrap();
         Self {
             server,
             database_url,

@@ -539,10 +539,11 @@ fn coordinator_ids(summary: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// Every `DrewCoordinator` in `gtm`, once visibility shows at least `expected`.
+/// Every `DrewCoordinator` in `gtm`, once visibility (eventually consistent) shows at
+/// least `expected`; fails the test if it has not after two minutes.
 async fn coordinators_in_gtm(system: &System, expected: usize) -> BTreeSet<String> {
     let query = format!("WorkflowType = '{}'", workflow_types::DREW_COORDINATOR);
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let mut ids = BTreeSet::new();
         let mut listed = system
@@ -551,9 +552,14 @@ async fn coordinators_in_gtm(system: &System, expected: usize) -> BTreeSet<Strin
         while let Some(execution) = listed.next().await {
             ids.insert(execution.unwrap().id().to_owned());
         }
-        if ids.len() >= expected || Instant::now() > deadline {
+        if ids.len() >= expected {
             return ids;
         }
+        assert!(
+            Instant::now() < deadline,
+            "visibility lists {} coordinators, not {expected}, after two minutes: {ids:?}",
+            ids.len()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -240,10 +240,12 @@ async fn each_process_serves_its_metrics_after_a_run() {
         (free_address(), free_address(), free_address());
     let _marketing = WorkerProcess::marketing(&system)
         .env("MARKETING_METRICS_BIND", &marketing_metrics.to_string())
-        .started();
+        .started()
+        .await;
     let _gtm = WorkerProcess::gtm(&system)
         .env("GTM_METRICS_BIND", &gtm_metrics.to_string())
-        .started();
+        .started()
+        .await;
     let web = system
         .start_web_with(|config| config.metrics_bind = Some(web_metrics))
         .await;
@@ -372,11 +374,13 @@ async fn json_logs_name_the_request_or_run_each_line_belongs_to() {
     let marketing = WorkerProcess::marketing(&system)
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
-        .started();
+        .started()
+        .await;
     let gtm = WorkerProcess::gtm(&system)
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
-        .started();
+        .started()
+        .await;
     // Started inside a known trace, as from a traced caller: Temporal's plugin puts it
     // in the start's `_tracer-data` header.
     let caller = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();

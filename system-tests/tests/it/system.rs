@@ -2,10 +2,11 @@
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use devkit::dev_server::DevServer;
 use devkit::nexus_endpoints;
+use devkit::pollers::{self, PollerKind};
 use devkit::probe::unique_suffix;
 use devkit::worker_thread::{self, BackgroundWorker};
 use nexus_handler::{CallerPolicy, NexusWorker, NexusWorkerOptions};
@@ -21,6 +22,10 @@ use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::history::v1::{History, HistoryEvent};
 use tokio::sync::oneshot;
+
+/// The deadline of a Nexus call whose answer a test needs (step 8, a health monitor's
+/// views): one that no loaded machine misses. A test of a deadline sets a short one.
+pub const ANSWER_DEADLINE: Duration = Duration::from_secs(60);
 
 /// A dev server with both endpoints, seeded GTM and Marketing databases, and (unless
 /// asked otherwise) the real marketing-worker.
@@ -81,6 +86,7 @@ impl System {
             .await
             .unwrap();
 
+        let since = SystemTime::now();
         let marketing_worker = marketing.then(|| {
             let config =
                 marketing_worker::Config::local(&server.address(), &marketing_database_url)
@@ -89,6 +95,18 @@ impl System {
             // gtm-worker ([`System::with_gtm_worker`]).
             worker_thread::spawn(move |stop| marketing_worker::run(config, stop))
         });
+        if marketing_worker.is_some() {
+            // A run reaches step 8 within milliseconds: Marketing answers it only if its
+            // handler already polls.
+            wait_until_polling(
+                &connection,
+                namespaces::MARKETING,
+                task_queues::MARKETING_ABM,
+                since,
+            )
+            .await
+            .unwrap();
+        }
         // As the workers' clients: a start continues the caller's current trace.
         let gtm = Client::new(
             connection.clone(),
@@ -125,22 +143,36 @@ impl System {
         self._dir.path()
     }
 
-    /// The GTM worker's configuration for this system.
+    /// The GTM worker's configuration for this system, with step 8's deadline at
+    /// [`ANSWER_DEADLINE`].
     pub fn gtm_config(&self) -> gtm_worker::Config {
-        gtm_worker::Config::local(&self.server.address(), &self.gtm_database_url).unwrap()
+        let mut config =
+            gtm_worker::Config::local(&self.server.address(), &self.gtm_database_url).unwrap();
+        config.abm_timeout = ANSWER_DEADLINE;
+        config
     }
 
-    /// Runs `body` while a gtm-worker with `config` serves; stops it afterwards.
+    /// Runs `body` while a gtm-worker with `config` serves, from the moment the server
+    /// lists its pollers; stops it afterwards.
     pub async fn with_gtm_worker<T>(
         &self,
         config: gtm_worker::Config,
         body: impl Future<Output = T>,
     ) -> T {
+        let since = SystemTime::now();
         let (stop, stopped) = oneshot::channel::<()>();
         let worker = gtm_worker::run(config, async {
             let _ = stopped.await;
         });
         let body = async {
+            wait_until_polling(
+                self.gtm.connection(),
+                namespaces::GTM,
+                task_queues::GTM_COORDINATOR,
+                since,
+            )
+            .await
+            .unwrap();
             let out = body.await;
             let _ = stop.send(());
             out
@@ -249,7 +281,8 @@ impl System {
     }
 
     /// Runs a customer-success-worker on a thread of its own, with its configuration
-    /// for this system adjusted by `adjust`, until the returned worker is stopped.
+    /// for this system (each view's deadline at [`ANSWER_DEADLINE`]) adjusted by
+    /// `adjust`, until the returned worker is stopped.
     pub fn start_cs_worker(
         &self,
         adjust: impl FnOnce(&mut customer_success_worker::Config),
@@ -257,6 +290,7 @@ impl System {
         let mut config =
             customer_success_worker::Config::local(&self.server.address(), &self.cs_database_url)
                 .unwrap();
+        config.view_timeout = ANSWER_DEADLINE;
         adjust(&mut config);
         worker_thread::spawn(move |stop| customer_success_worker::run(config, stop))
     }
@@ -327,6 +361,20 @@ impl WebHandle {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+}
+
+/// Waits until a worker started at `since` polls `task_queue` for workflow and Nexus
+/// tasks.
+pub async fn wait_until_polling(
+    connection: &temporalio_client::Connection,
+    namespace: &str,
+    task_queue: &str,
+    since: SystemTime,
+) -> anyhow::Result<()> {
+    for kind in [PollerKind::Workflow, PollerKind::Nexus] {
+        pollers::wait_for_poller(connection, namespace, task_queue, kind, since).await?;
+    }
+    Ok(())
 }
 
 /// The run's result: the brief as JSON, or the failure's message chain.
