@@ -2,6 +2,7 @@
 //! fail: formatting, lints, then every test with real dependencies.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use devkit::{browser, docker, paths, ports, postgres, temporal_cli};
@@ -17,7 +18,16 @@ const COMPOSE_PROJECTS: &str = "steadybase-compose-";
 /// With a Docker engine, the compose tests are required: the images are made first
 /// (`cargo xtask docker-images`), and the tests run after the rest of the suite, one
 /// at a time, since each brings up a whole stack. Without one they skip themselves.
+/// Each phase's time is printed as it ends, and all of them at the end, pass or fail.
 pub fn run(extra: &[String]) -> anyhow::Result<()> {
+    let mut phases = Phases::default();
+    let result = run_phases(&mut phases, extra);
+    phases.report();
+    result
+}
+
+fn run_phases(phases: &mut Phases, extra: &[String]) -> anyhow::Result<()> {
+    let mut step = |what: &str| phases.begin(what);
     step("installing the Temporal CLI");
     let cli = temporal_cli::ensure_installed()?;
     step("installing PostgreSQL");
@@ -139,6 +149,40 @@ pub fn record_histories() -> anyhow::Result<()> {
 
 fn step(what: &str) {
     println!("==> {what}");
+}
+
+/// The phases of `cargo xtask test`, timed.
+#[derive(Default)]
+struct Phases {
+    current: Option<(String, Instant)>,
+    done: Vec<(String, Duration)>,
+}
+
+impl Phases {
+    /// Ends the phase under way, if any, and starts `what`.
+    fn begin(&mut self, what: &str) {
+        self.end();
+        step(what);
+        self.current = Some((what.to_owned(), Instant::now()));
+    }
+
+    fn end(&mut self) {
+        if let Some((what, started)) = self.current.take() {
+            let took = started.elapsed();
+            println!("    ({what}: {:.0} s)", took.as_secs_f64());
+            self.done.push((what, took));
+        }
+    }
+
+    /// Ends the last phase and prints every phase's time.
+    fn report(&mut self) {
+        self.end();
+        let total: Duration = self.done.iter().map(|(_, took)| *took).sum();
+        println!("==> time per phase ({:.0} s in all)", total.as_secs_f64());
+        for (what, took) in &self.done {
+            println!("    {:>6.0} s  {what}", took.as_secs_f64());
+        }
+    }
 }
 
 fn cargo(args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<()> {

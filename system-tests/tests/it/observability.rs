@@ -54,7 +54,7 @@ impl Collector {
         })
     }
 
-    /// Waits (up to 30 s) for a span of `trace` that `matches`.
+    /// Waits (two minutes at most) for a span of `trace` that `matches`.
     async fn span(
         &self,
         trace: TraceId,
@@ -67,9 +67,10 @@ impl Collector {
         .await
     }
 
-    /// Waits (up to 30 s) for a span that `matches`.
+    /// Waits (two minutes at most: a bound for a loaded machine, not a measure of
+    /// speed) for a span that `matches`.
     async fn find(&self, what: &str, matches: impl Fn(&SpanData) -> bool) -> SpanData {
-        for _ in 0..150 {
+        for _ in 0..600 {
             let found = self.0.lock().unwrap().iter().find(|s| matches(s)).cloned();
             if let Some(span) = found {
                 return span;

@@ -26,15 +26,20 @@ async fn runs_are_started_listed_filtered_and_shown() {
     assert!(workflow_id.starts_with("drew-acme-corp-"), "{workflow_id}");
     assert!(!started["runId"].as_str().unwrap().is_empty());
 
-    // Visibility is eventually consistent: wait for the list to show the run.
-    let mut listed = serde_json::Value::Null;
-    for _ in 0..50 {
-        listed = json(app.get("/api/runs").await).await;
+    // Visibility is eventually consistent: wait for the list to show the run (two
+    // minutes at most: a bound for a loaded machine, not a measure of speed).
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let listed = loop {
+        let listed = json(app.get("/api/runs").await).await;
         if !listed["runs"].as_array().unwrap().is_empty() {
-            break;
+            break listed;
         }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run is not listed after two minutes"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
     let runs = listed["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 1, "{listed}");
     assert_eq!(runs[0]["workflowId"], workflow_id.as_str());
