@@ -45,6 +45,9 @@ pub struct DevServerOptions {
     pub port: u16,
     /// Web UI port; `None` runs headless.
     pub ui_port: Option<u16>,
+    /// Port of the HTTP API (where Nexus requests can also arrive over plain HTTP);
+    /// `None`: a free port the server picks.
+    pub http_port: Option<u16>,
     /// Persistent state file; `None` keeps state in memory.
     pub db_filename: Option<PathBuf>,
     /// Namespaces to create at launch (besides `default`).
@@ -65,6 +68,7 @@ impl DevServerOptions {
             ip: "127.0.0.1".to_owned(),
             port,
             ui_port: None,
+            http_port: None,
             db_filename: None,
             namespaces: namespaces::ALL.map(str::to_owned).to_vec(),
             search_attributes: search_attributes::ALL
@@ -96,6 +100,9 @@ impl DevServerOptions {
                 args.push("--ui-disable-news-fetch".to_owned());
             }
             None => args.push("--headless".to_owned()),
+        }
+        if let Some(http_port) = self.http_port {
+            args.extend(["--http-port".to_owned(), http_port.to_string()]);
         }
         if let Some(db) = &self.db_filename {
             args.extend(["--db-filename".to_owned(), db.display().to_string()]);
@@ -172,6 +179,8 @@ impl DevServer {
             ports::free_port()?,
             scratch.path().join("server.log"),
         );
+        // Known, so a test can reach it (and free: tests run side by side).
+        options.http_port = Some(ports::free_port()?);
         if persistent {
             options.db_filename = Some(scratch.path().join("state.db"));
         }
@@ -191,6 +200,13 @@ impl DevServer {
     /// The server process's id (to measure its CPU time), while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
+    }
+
+    /// `host:port` of the HTTP API, when its port was chosen at start.
+    pub fn http_address(&self) -> Option<String> {
+        self.options
+            .http_port
+            .map(|port| format!("{}:{port}", self.options.ip))
     }
 
     /// The frontend's `host:port`, as `TEMPORAL_ADDRESS` takes it.

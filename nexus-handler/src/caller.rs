@@ -11,6 +11,8 @@
 //! checks it against an allowlist, the self-hosted counterpart of the "allowed caller
 //! namespaces" Temporal Cloud sets on an endpoint.
 
+use std::collections::{BTreeMap, HashMap};
+
 use temporalio_common::protos::temporal::api::nexus::v1::Link;
 
 use crate::error::HandlerError;
@@ -30,6 +32,21 @@ impl CallerInfo {
     /// The first workflow-event link that parses, if any.
     pub fn from_links(links: &[Link]) -> Option<Self> {
         links.iter().find_map(|link| Self::from_url(&link.url))
+    }
+
+    /// The first workflow-event link of the request's `Nexus-Link` headers
+    /// (`<url>; type="…"`, comma-separated), where the server leaves links it has not
+    /// parsed into the request itself (a cancel's, for one).
+    pub fn from_link_headers(headers: &HashMap<String, String>) -> Option<Self> {
+        headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("nexus-link"))
+            .flat_map(|(_, value)| value.split(','))
+            .filter_map(|link| {
+                let url = link.trim().strip_prefix('<')?;
+                url.split_once('>').map(|(url, _params)| url)
+            })
+            .find_map(Self::from_url)
     }
 
     /// Parses `temporal:///namespaces/{ns}/workflows/{wid}/{rid}/history[?…]`.
@@ -58,10 +75,19 @@ impl CallerInfo {
     }
 }
 
-/// Which callers a Nexus worker serves.
+/// Which callers a Nexus worker serves: namespaces allowed for every service, and
+/// per service where that service says otherwise.
+///
+/// What it guarantees: a well-behaved caller (a workflow whose server attached its
+/// link) from a namespace not on the list is refused, on start and on cancel alike.
+/// What it does not: the link is not signed, so on a server without an authorizer
+/// anyone who can reach the frontend's Nexus HTTP API can claim any namespace. The
+/// enforcement that holds is the server's: the endpoint's allowed caller namespaces on
+/// Temporal Cloud, an authorizer (mTLS or JWT claims) on a self-hosted cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerPolicy {
     allowed_namespaces: Vec<String>,
+    per_service: BTreeMap<String, Vec<String>>,
     allow_unidentified: bool,
 }
 
@@ -75,35 +101,57 @@ impl CallerPolicy {
     {
         Self {
             allowed_namespaces: namespaces.into_iter().map(Into::into).collect(),
+            per_service: BTreeMap::new(),
             allow_unidentified: false,
         }
     }
 
+    /// Serves `service` to workflows in these namespaces instead of the default ones.
+    #[must_use]
+    pub fn for_service<I, S>(mut self, service: impl Into<String>, namespaces: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.per_service.insert(
+            service.into(),
+            namespaces.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+
     /// Also serves requests that carry no caller link (e.g. from a client outside any
     /// workflow). Off by default: an unidentified caller cannot be checked.
+    #[must_use]
     pub fn with_unidentified_callers(mut self, allow: bool) -> Self {
         self.allow_unidentified = allow;
         self
     }
 
-    /// The allowed namespaces.
-    pub fn allowed_namespaces(&self) -> &[String] {
-        &self.allowed_namespaces
+    /// The namespaces allowed to call `service`.
+    pub fn allowed_namespaces(&self, service: &str) -> &[String] {
+        self.per_service
+            .get(service)
+            .unwrap_or(&self.allowed_namespaces)
     }
 
-    /// Admits or refuses a caller; the refusal says who was refused and why.
-    pub fn check(&self, caller: Option<&CallerInfo>, operation: &str) -> Result<(), HandlerError> {
+    /// Admits or refuses a caller of `service/operation`. The refusal names the caller
+    /// and the operation, and not who else may call it.
+    pub fn check(
+        &self,
+        caller: Option<&CallerInfo>,
+        service: &str,
+        operation: &str,
+    ) -> Result<(), HandlerError> {
         match caller {
-            Some(caller) if self.allowed_namespaces.contains(&caller.namespace) => Ok(()),
+            Some(caller) if self.allowed_namespaces(service).contains(&caller.namespace) => Ok(()),
             Some(caller) => Err(HandlerError::unauthorized(format!(
-                "caller namespace {:?} is not allowed to call {operation} (allowed: {})",
+                "caller namespace {:?} is not allowed to call {service}/{operation}",
                 caller.namespace,
-                self.allowed_namespaces.join(", ")
             ))),
             None if self.allow_unidentified => Ok(()),
             None => Err(HandlerError::unauthorized(format!(
-                "request for {operation} carries no caller namespace (no workflow link); only workflows in {} may call it",
-                self.allowed_namespaces.join(", ")
+                "request for {service}/{operation} carries no caller namespace (no workflow link)"
             ))),
         }
     }
@@ -179,7 +227,7 @@ mod tests {
         let gtm = CallerInfo::from_url(URL).unwrap();
         assert!(
             policy
-                .check(Some(&gtm), "marketing.abm.v1/checkAbmProgram")
+                .check(Some(&gtm), "marketing.abm.v1", "checkAbmProgram")
                 .is_ok()
         );
 
@@ -188,17 +236,18 @@ mod tests {
             ..gtm
         };
         let refused = policy
-            .check(Some(&other), "marketing.abm.v1/checkAbmProgram")
+            .check(Some(&other), "marketing.abm.v1", "checkAbmProgram")
             .unwrap_err();
         assert!(!refused.is_retryable());
+        // Who may call it is not the refused caller's business.
         assert_eq!(
             refused.message(),
-            "caller namespace \"default\" is not allowed to call marketing.abm.v1/checkAbmProgram (allowed: gtm)"
+            "caller namespace \"default\" is not allowed to call marketing.abm.v1/checkAbmProgram"
         );
 
         assert!(
             policy
-                .check(None, "op")
+                .check(None, "svc", "op")
                 .unwrap_err()
                 .message()
                 .contains("no caller namespace")
@@ -206,8 +255,50 @@ mod tests {
         assert!(
             policy
                 .with_unidentified_callers(true)
-                .check(None, "op")
+                .check(None, "svc", "op")
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn reads_the_caller_from_a_link_header() {
+        let headers = HashMap::from([(
+            "Nexus-Link".to_owned(),
+            format!(
+                "<https://example.com/x>; type=\"other\", <{URL}>; type=\"temporal.api.common.v1.Link.WorkflowEvent\""
+            ),
+        )]);
+        assert_eq!(
+            CallerInfo::from_link_headers(&headers).unwrap().namespace,
+            "gtm"
+        );
+        assert_eq!(CallerInfo::from_link_headers(&HashMap::new()), None);
+    }
+
+    #[test]
+    fn a_service_can_have_its_own_allowlist() {
+        let policy = CallerPolicy::allow_namespaces(["gtm", "marketing"])
+            .for_service("cs.health.v1", ["gtm"]);
+        let caller = |namespace: &str| CallerInfo {
+            namespace: namespace.into(),
+            workflow_id: "w".into(),
+            run_id: "r".into(),
+        };
+        assert!(
+            policy
+                .check(Some(&caller("marketing")), "other.v1", "op")
+                .is_ok()
+        );
+        assert!(
+            policy
+                .check(Some(&caller("marketing")), "cs.health.v1", "op")
+                .is_err()
+        );
+        assert!(
+            policy
+                .check(Some(&caller("gtm")), "cs.health.v1", "op")
+                .is_ok()
+        );
+        assert_eq!(policy.allowed_namespaces("cs.health.v1"), ["gtm"]);
     }
 }

@@ -36,11 +36,18 @@
 //!   not handle Nexus), runs handlers with bounded concurrency, a tracing span per task
 //!   (endpoint, service, operation, request id, caller), and a graceful shutdown that
 //!   lets in-flight tasks finish.
-//! - [`CallerPolicy`] admits callers by namespace, read from the request's links.
+//! - [`CallerPolicy`] admits callers by namespace, per worker or per service: on a
+//!   start, the namespace in the request's workflow link; on a cancel, the namespace
+//!   that started the operation (as the server recorded it), which a cancel naming its
+//!   caller must match. It is a backstop, not authentication: links are not signed,
+//!   and the enforcement that holds is the server's (see [`CallerPolicy`]).
 //! - [`HandlerError`] is the one error type handlers return; it knows how each kind
 //!   travels to the caller.
 //! - [`WorkflowStart`] is what a workflow-backed handler returns: the workflow to start.
-//!   Cancel requests for the operation cancel that workflow.
+//!   Cancel requests for the operation cancel that workflow, once its token is known
+//!   to name an operation this handler started: the backing workflow carries the
+//!   completion callback registered with that very token. Any other token is refused
+//!   as `NOT_FOUND`, and nothing is canceled.
 //!
 //! ```ignore
 //! let services = NexusServices::new()

@@ -24,6 +24,7 @@ use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::nexus::v1::Link;
 
+use crate::caller::CallerInfo;
 use crate::context::OperationContext;
 use crate::error::HandlerError;
 use crate::workflow_run::{WorkflowStart, WorkflowStarter};
@@ -44,6 +45,11 @@ pub enum StartOutcome {
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
+/// Admits or refuses a cancel, given the caller that started the operation as its
+/// start recorded it (`None`: the start named no caller).
+pub(crate) type CancelAuthorization =
+    Box<dyn FnOnce(Option<&CallerInfo>) -> Result<(), HandlerError> + Send>;
+
 /// An operation with its types erased, as the worker's dispatch sees it.
 trait ErasedOperation: Send + Sync {
     fn start(
@@ -57,6 +63,7 @@ trait ErasedOperation: Send + Sync {
         &self,
         token: String,
         starter: Arc<WorkflowStarter>,
+        authorize: CancelAuthorization,
     ) -> BoxFuture<Result<(), HandlerError>>;
 }
 
@@ -138,9 +145,10 @@ impl NexusServices {
         operation: &str,
         token: String,
         starter: Arc<WorkflowStarter>,
+        authorize: CancelAuthorization,
     ) -> Result<(), HandlerError> {
         self.lookup(service, operation)?
-            .cancel(token, starter)
+            .cancel(token, starter, authorize)
             .await
     }
 
@@ -153,9 +161,9 @@ impl NexusServices {
             .get(&(service.to_owned(), operation.to_owned()))
             .cloned()
             .ok_or_else(|| {
+                // What else is served is not the caller's business.
                 HandlerError::not_found(format!(
-                    "no operation {service}/{operation} on this endpoint (it serves: {})",
-                    self.names().join(", ")
+                    "no operation {service}/{operation} on this endpoint"
                 ))
             })
     }
@@ -219,6 +227,7 @@ where
         &self,
         _token: String,
         _starter: Arc<WorkflowStarter>,
+        _authorize: CancelAuthorization,
     ) -> BoxFuture<Result<(), HandlerError>> {
         let operation = self.operation.to_string();
         Box::pin(async move {
@@ -263,7 +272,8 @@ where
         &self,
         token: String,
         starter: Arc<WorkflowStarter>,
+        authorize: CancelAuthorization,
     ) -> BoxFuture<Result<(), HandlerError>> {
-        Box::pin(async move { starter.cancel(&token).await })
+        Box::pin(async move { starter.cancel(&token, authorize).await })
     }
 }

@@ -42,7 +42,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 use crate::caller::{CallerInfo, CallerPolicy};
 use crate::context::OperationContext;
 use crate::error::HandlerError;
-use crate::services::{NexusServices, StartOutcome};
+use crate::services::{CancelAuthorization, NexusServices, StartOutcome};
 use crate::workflow_run::WorkflowStarter;
 
 /// How a [`NexusWorker`] runs.
@@ -173,7 +173,7 @@ impl NexusWorker {
             namespace = %self.options.namespace,
             task_queue = %self.options.task_queue,
             operations = ?self.shared.services.names(),
-            allowed_callers = ?self.shared.policy.allowed_namespaces(),
+            callers = ?self.shared.policy,
             "Nexus worker polling"
         );
         // Shutdown is a separate task so the poll below is never dropped mid-way
@@ -313,8 +313,11 @@ async fn handle_task(
             ));
             let started = Instant::now();
             let (service, operation) = (start.service.clone(), start.operation.clone());
-            let operation_name = format!("{}/{}", start.service, start.operation);
-            if let Err(refusal) = shared.policy.check(caller.as_ref(), &operation_name) {
+            if let Err(refusal) =
+                shared
+                    .policy
+                    .check(caller.as_ref(), &start.service, &start.operation)
+            {
                 span.in_scope(|| {
                     tracing::warn!(caller = ?caller, reason = %refusal, "Nexus caller refused");
                 });
@@ -352,11 +355,15 @@ async fn handle_task(
             start_status(outcome)
         }
         Some(request::Variant::CancelOperation(cancel)) => {
+            // A cancel passes the same policy as a start: the caller it names, if any,
+            // and the caller that started the operation, as the start recorded it.
+            let asking = CallerInfo::from_link_headers(&request.header);
             let span = tracing::info_span!(
                 "nexus_cancel",
                 endpoint = %endpoint,
                 service = %cancel.service,
                 operation = %cancel.operation,
+                caller_namespace = asking.as_ref().map_or("", |c| c.namespace.as_str()),
             );
             let token = if cancel.operation_token.is_empty() {
                 #[allow(deprecated)]
@@ -364,22 +371,40 @@ async fn handle_task(
             } else {
                 cancel.operation_token
             };
-            let result = shared
-                .services
-                .cancel(
-                    &cancel.service,
-                    &cancel.operation,
-                    token,
-                    Arc::clone(&shared.starter),
-                )
-                .instrument(span.clone())
-                .await;
+            let result = match asking.as_ref().map(|asking| {
+                shared
+                    .policy
+                    .check(Some(asking), &cancel.service, &cancel.operation)
+            }) {
+                Some(Err(refusal)) => Err(refusal),
+                _ => {
+                    let authorize = cancel_authorization(
+                        shared.policy.clone(),
+                        asking,
+                        cancel.service.clone(),
+                        cancel.operation.clone(),
+                    );
+                    shared
+                        .services
+                        .cancel(
+                            &cancel.service,
+                            &cancel.operation,
+                            token,
+                            Arc::clone(&shared.starter),
+                            authorize,
+                        )
+                        .instrument(span.clone())
+                        .await
+                }
+            };
             match result {
                 Ok(()) => completed(response::Variant::CancelOperation(
                     CancelOperationResponse {},
                 )),
                 Err(err) => {
-                    span.in_scope(|| tracing::warn!(error = %err, "Nexus cancel failed"));
+                    span.in_scope(
+                        || tracing::warn!(error = %err, "Nexus cancel refused or failed"),
+                    );
                     failure_status(err)
                 }
             }
@@ -388,6 +413,29 @@ async fn handle_task(
             "Nexus request without an operation",
         )),
     }
+}
+
+/// Admits a cancel of `service/operation` when the caller that started the operation
+/// is admitted by `policy`, and the caller asking (if the request names one) is that
+/// same namespace.
+fn cancel_authorization(
+    policy: CallerPolicy,
+    asking: Option<CallerInfo>,
+    service: String,
+    operation: String,
+) -> CancelAuthorization {
+    Box::new(move |started_by: Option<&CallerInfo>| {
+        policy.check(started_by, &service, &operation)?;
+        match (asking, started_by) {
+            (Some(asking), Some(started_by)) if asking.namespace != started_by.namespace => {
+                Err(HandlerError::unauthorized(format!(
+                    "caller namespace {:?} did not start this {service}/{operation} operation",
+                    asking.namespace
+                )))
+            }
+            _ => Ok(()),
+        }
+    })
 }
 
 fn log_outcome(outcome: &Result<StartOutcome, HandlerError>) {

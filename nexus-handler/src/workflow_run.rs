@@ -19,14 +19,16 @@ use temporalio_client::tonic::{Code, IntoRequest, Status};
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::common::v1::{
     Callback, Link as CommonLink, Payloads, SearchAttributes, WorkflowExecution, WorkflowType,
-    callback,
+    callback, link as common_link,
 };
 use temporalio_common::protos::temporal::api::nexus::v1::{Link, workflow_event_link_from_nexus};
 use temporalio_common::protos::temporal::api::taskqueue::v1::TaskQueue;
 use temporalio_common::protos::temporal::api::workflowservice::v1::{
-    RequestCancelWorkflowExecutionRequest, StartWorkflowExecutionRequest,
+    DescribeWorkflowExecutionRequest, RequestCancelWorkflowExecutionRequest,
+    StartWorkflowExecutionRequest,
 };
 
+use crate::caller::CallerInfo;
 use crate::context::OperationContext;
 use crate::error::HandlerError;
 use crate::token::WorkflowRunToken;
@@ -175,21 +177,36 @@ impl WorkflowStarter {
         Ok((token, vec![link]))
     }
 
-    /// Cancels the workflow a token names. A workflow that has already closed has
-    /// nothing left to cancel, which is success.
-    pub(crate) async fn cancel(&self, token: &str) -> Result<(), HandlerError> {
-        let token = WorkflowRunToken::decode(token)
+    /// Cancels the workflow a token names, once it is known to back an operation this
+    /// handler started and `authorize` admits the caller that started it.
+    ///
+    /// The token alone proves nothing: anyone can write `{"t":1,"ns":..,"wid":..}`.
+    /// What does is the server's own record of the start: a workflow this handler
+    /// started for an operation carries a Nexus completion callback whose
+    /// `Nexus-Operation-Token` header is this very token, with links to the calling
+    /// workflow. A workflow without one was not started by an operation of this
+    /// handler, and a token naming it is refused like a token naming nothing, so a
+    /// refusal says nothing about which workflows exist. A workflow that has already
+    /// closed has nothing left to cancel, which is success.
+    pub(crate) async fn cancel(
+        &self,
+        token: &str,
+        authorize: impl FnOnce(Option<&CallerInfo>) -> Result<(), HandlerError>,
+    ) -> Result<(), HandlerError> {
+        let decoded = WorkflowRunToken::decode(token)
             .map_err(|err| HandlerError::bad_request(err.to_string()))?;
-        if token.namespace != self.namespace {
+        if decoded.namespace != self.namespace {
             return Err(HandlerError::bad_request(format!(
                 "operation token names namespace {:?}, but this handler serves {:?}",
-                token.namespace, self.namespace
+                decoded.namespace, self.namespace
             )));
         }
+        let started_by = self.started_by(&decoded.workflow_id, token).await?;
+        authorize(started_by.as_ref())?;
         let request = RequestCancelWorkflowExecutionRequest {
             namespace: self.namespace.clone(),
             workflow_execution: Some(WorkflowExecution {
-                workflow_id: token.workflow_id.clone(),
+                workflow_id: decoded.workflow_id.clone(),
                 run_id: String::new(),
             }),
             identity: self.identity.clone(),
@@ -203,18 +220,74 @@ impl WorkflowStarter {
         .await
         {
             Ok(_) => {
-                tracing::info!(workflow_id = %token.workflow_id, "backing workflow cancel requested");
+                tracing::info!(workflow_id = %decoded.workflow_id, "backing workflow cancel requested");
                 Ok(())
             }
             Err(status) if status.code() == Code::NotFound => {
-                tracing::info!(workflow_id = %token.workflow_id, "backing workflow already closed");
+                tracing::info!(workflow_id = %decoded.workflow_id, "backing workflow already closed");
                 Ok(())
             }
             Err(status) => Err(grpc_error(
-                &format!("cancelling workflow {}", token.workflow_id),
+                &format!("cancelling workflow {}", decoded.workflow_id),
                 &status,
             )),
         }
+    }
+
+    /// The caller that started the operation `token` names, read from the completion
+    /// callback this handler registered with that token (`None` inside when the
+    /// operation's caller was unidentified); a `NOT_FOUND` when no workflow of this
+    /// namespace carries such a callback.
+    async fn started_by(
+        &self,
+        workflow_id: &str,
+        token: &str,
+    ) -> Result<Option<CallerInfo>, HandlerError> {
+        let unknown =
+            || HandlerError::not_found("the operation token names no operation of this handler");
+        let request = DescribeWorkflowExecutionRequest {
+            namespace: self.namespace.clone(),
+            execution: Some(WorkflowExecution {
+                workflow_id: workflow_id.to_owned(),
+                run_id: String::new(),
+            }),
+        };
+        let description = match WorkflowService::describe_workflow_execution(
+            &mut self.connection.clone(),
+            request.into_request(),
+        )
+        .await
+        {
+            Ok(response) => response.into_inner(),
+            Err(status) if status.code() == Code::NotFound => return Err(unknown()),
+            Err(status) => {
+                return Err(grpc_error(
+                    &format!("reading workflow {workflow_id}"),
+                    &status,
+                ));
+            }
+        };
+        let callback = description
+            .callbacks
+            .into_iter()
+            .filter_map(|info| info.callback)
+            .find(|callback| match &callback.variant {
+                Some(callback::Variant::Nexus(nexus)) => {
+                    nexus.header.iter().any(|(name, value)| {
+                        name.eq_ignore_ascii_case(OPERATION_TOKEN_HEADER) && value == token
+                    })
+                }
+                _ => false,
+            })
+            .ok_or_else(unknown)?;
+        Ok(callback.links.iter().find_map(|link| match &link.variant {
+            Some(common_link::Variant::WorkflowEvent(event)) => Some(CallerInfo {
+                namespace: event.namespace.clone(),
+                workflow_id: event.workflow_id.clone(),
+                run_id: event.run_id.clone(),
+            }),
+            _ => None,
+        }))
     }
 }
 
@@ -280,7 +353,6 @@ fn percent_encode(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::caller::CallerInfo;
 
     #[test]
     fn run_links_parse_back_to_the_run() {

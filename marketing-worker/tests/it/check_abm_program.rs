@@ -112,6 +112,10 @@ async fn bad_input_unknown_operations_and_foreign_callers_fail_at_once() {
         text.contains("no operation marketing.abm.v1/deleteAbmProgram"),
         "{text}"
     );
+    assert!(
+        !text.contains("checkAbmProgram"),
+        "\"not found\" does not list what is served: {text}"
+    );
 
     // The endpoint is reachable from any namespace; the handler admits gtm only.
     let foreign = stack
@@ -128,6 +132,10 @@ async fn bad_input_unknown_operations_and_foreign_callers_fail_at_once() {
         text.contains("caller namespace \\\"marketing\\\" is not allowed")
             || text.contains("caller namespace \"marketing\" is not allowed"),
         "{text}"
+    );
+    assert!(
+        !text.contains("customer-success"),
+        "a refusal does not list the allowlist: {text}"
     );
 
     stack.stop_worker().await.unwrap();
