@@ -140,6 +140,7 @@ mod tests {
             links: Vec::new(),
             callback_url: "temporal://system".into(),
             callback_headers: HashMap::new(),
+            client: None,
         }
     }
 

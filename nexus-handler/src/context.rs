@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
+use temporalio_client::Client;
 use temporalio_common::protos::temporal::api::nexus::v1::Link;
 
 use crate::caller::CallerInfo;
@@ -34,4 +35,8 @@ pub struct OperationContext {
     pub callback_url: String,
     /// Headers to send with that completion.
     pub callback_headers: HashMap<String, String>,
+    /// The worker's client for its own namespace, so a handler can signal, query or
+    /// update a workflow there (messaging over Nexus). `None` only in a context a test
+    /// builds without a server.
+    pub client: Option<Client>,
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use service_kit::telemetry::Timed;
-use temporalio_client::Connection;
+use temporalio_client::{Client, ClientOptions, Connection};
 use temporalio_common::protos::coresdk::nexus::{
     NexusTask, NexusTaskCompletion, nexus_task, nexus_task_completion,
 };
@@ -97,6 +97,8 @@ pub struct NexusWorker {
 /// What every task handler needs.
 struct Shared {
     services: NexusServices,
+    /// A client for the worker's namespace, handed to handlers in their context.
+    client: Client,
     starter: Arc<WorkflowStarter>,
     policy: CallerPolicy,
     /// Abort handles of running handlers, by task token, for core's `CancelTask`.
@@ -145,6 +147,11 @@ impl NexusWorker {
                 options.namespace
             )
         })?;
+        let client = Client::new(
+            connection.clone(),
+            ClientOptions::new(options.namespace.clone()).build(),
+        )
+        .context("creating the handlers' Temporal client")?;
         let starter = WorkflowStarter::new(
             connection,
             options.namespace.clone(),
@@ -155,6 +162,7 @@ impl NexusWorker {
             _runtime: runtime,
             shared: Arc::new(Shared {
                 services,
+                client,
                 starter: Arc::new(starter),
                 policy: options.caller_policy.clone(),
                 running: Mutex::new(HashMap::new()),
@@ -337,6 +345,7 @@ async fn handle_task(
                 links: start.links,
                 callback_url: start.callback,
                 callback_headers: start.callback_header,
+                client: Some(shared.client.clone()),
             };
             let outcome = shared
                 .services

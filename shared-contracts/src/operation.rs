@@ -15,6 +15,7 @@ use crate::accounts::{AccountSnapshot, AccountSnapshotRequest};
 use crate::codec::{self, ContractError};
 use crate::coordinator::{CoordinatorBrief, RunCoordinatorRequest};
 use crate::health::{AccountHealth, AccountHealthRequest};
+use crate::monitor::HealthSnapshot;
 use crate::names::services;
 
 /// A Nexus operation with input `I` and output `O`.
@@ -92,6 +93,12 @@ pub const GET_ACCOUNT_SNAPSHOT: Operation<AccountSnapshotRequest, AccountSnapsho
 pub const GET_ACCOUNT_HEALTH: Operation<AccountHealthRequest, AccountHealth> =
     Operation::new(services::CS_HEALTH_V1, "getAccountHealth");
 
+/// `cs.health.v1/checkNow`: synchronous, messaging over Nexus; makes the running
+/// health monitor of the account check at once (its `checkNow` update) and answers
+/// with that fresh snapshot. No running monitor: `NOT_FOUND`, naming the account.
+pub const CHECK_NOW: Operation<AccountHealthRequest, HealthSnapshot> =
+    Operation::new(services::CS_HEALTH_V1, "checkNow");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +121,7 @@ mod tests {
             GET_ACCOUNT_HEALTH.to_string(),
             "cs.health.v1/getAccountHealth"
         );
+        assert_eq!(CHECK_NOW.to_string(), "cs.health.v1/checkNow");
     }
 
     #[test]

@@ -76,13 +76,13 @@ pub fn all() -> Vec<SchemaFile> {
         ),
         render::<AccountHealthRequest>(
             "AccountHealthRequest.json",
-            "cs.health.v1/getAccountHealth input",
+            "cs.health.v1/getAccountHealth and cs.health.v1/checkNow input",
         ),
         render::<AccountHealth>("AccountHealth.json", "cs.health.v1/getAccountHealth output"),
         render::<MonitorInput>("MonitorInput.json", "AccountHealthMonitor input"),
         render::<HealthSnapshot>(
             "HealthSnapshot.json",
-            "AccountHealthMonitor `checkNow` update result",
+            "AccountHealthMonitor `checkNow` update result and cs.health.v1/checkNow output",
         ),
         render::<MonitorStatus>(
             "MonitorStatus.json",

@@ -15,6 +15,10 @@ use temporalio_client::{
 };
 use temporalio_common::data_converters::RawValue;
 
+use devkit::probe::{self, ProbeOutcome, ProbeRequest};
+use shared_contracts::names::{endpoints, namespaces};
+use shared_contracts::operation::CHECK_NOW;
+
 use crate::system::{self, System};
 
 /// A monitor's `health` query answer.
@@ -123,7 +127,7 @@ async fn wait_for_coordinators(system: &System, account: &str, expected: usize) 
 #[tokio::test]
 async fn a_monitor_sees_three_views_and_asks_gtm_once_when_the_account_turns_at_risk() {
     let system = System::start().await;
-    let mut cs = system.start_cs_worker(|_| {});
+    let mut cs = system.start_cs_worker(|_| {}).await;
     let web = system.start_web().await;
     system
         .with_gtm_worker(system.gtm_config(), async {
@@ -209,7 +213,9 @@ async fn with_marketing_down_the_snapshot_names_the_missing_view_and_the_monitor
     const VIEW_TIMEOUT: Duration = Duration::from_secs(10);
     let mut system = System::start().await;
     system.stop_marketing().await;
-    let mut cs = system.start_cs_worker(|config| config.view_timeout = VIEW_TIMEOUT);
+    let mut cs = system
+        .start_cs_worker(|config| config.view_timeout = VIEW_TIMEOUT)
+        .await;
     system
         .with_gtm_worker(system.gtm_config(), async {
             let monitor = system.start_monitor("initech", 1, 100).await;
@@ -257,7 +263,7 @@ async fn with_marketing_down_the_snapshot_names_the_missing_view_and_the_monitor
 #[tokio::test]
 async fn check_now_answers_with_a_fresh_snapshot_even_while_paused() {
     let system = System::start().await;
-    let mut cs = system.start_cs_worker(|_| {});
+    let mut cs = system.start_cs_worker(|_| {}).await;
     system
         .with_gtm_worker(system.gtm_config(), async {
             // A day between checks: only `checkNow` makes a second one.
@@ -292,10 +298,76 @@ async fn check_now_answers_with_a_fresh_snapshot_even_while_paused() {
     cs.stop().await.unwrap();
 }
 
+/// `cs.health.v1/checkNow` from a real caller workflow in `namespace`.
+async fn check_now_over_nexus(system: &System, namespace: &str, account: &str) -> ProbeOutcome {
+    let request = ProbeRequest::new(
+        endpoints::CS_HEALTH,
+        CHECK_NOW.service,
+        CHECK_NOW.name,
+        json!({ "accountId": account }),
+    );
+    probe::run_probe(&system.server, namespace, request)
+        .await
+        .unwrap()
+        .outcome
+}
+
+#[tokio::test]
+async fn check_now_over_nexus_messages_the_running_monitor() {
+    let system = System::start().await;
+    let mut cs = system.start_cs_worker(|_| {}).await;
+    system
+        .with_gtm_worker(system.gtm_config(), async {
+            // No monitor yet: NOT_FOUND, naming the account.
+            let none = check_now_over_nexus(&system, namespaces::GTM, "umbrella-health").await;
+            assert_eq!(none.outcome, "start_failed", "{none:?}");
+            let text = none.failure_text();
+            assert!(text.contains("NexusHandlerFailure(NOT_FOUND,"), "{text}");
+            assert!(
+                text.contains("no health monitor is running for umbrella-health"),
+                "{text}"
+            );
+
+            // A day between checks: only `checkNow` makes a second one.
+            let monitor = system
+                .start_monitor("umbrella-health", 24 * 3600, 100)
+                .await;
+            let first = health_until(&monitor, "the first check", |s| cycles(s) >= 1).await;
+            let fresh =
+                check_now_over_nexus(&system, namespaces::MARKETING, "umbrella-health").await;
+            assert_eq!(fresh.outcome, "completed", "{fresh:?}");
+            let snapshot = fresh.output.unwrap();
+            assert_eq!(snapshot["accountId"], "umbrella-health", "{snapshot:#}");
+            assert_eq!(
+                snapshot["cycle"], 2,
+                "a new check, not the stored one: {snapshot:#}"
+            );
+            assert!(
+                snapshot["checkedAt"].as_str() > first["latest"]["checkedAt"].as_str(),
+                "{snapshot:#}"
+            );
+            // The monitor's own record agrees: that check is its latest.
+            let state = health_until(&monitor, "the second check", |s| cycles(s) >= 2).await;
+            assert_eq!(state["latest"], snapshot);
+
+            // Stopped, it answers nothing again.
+            monitor.terminate(Default::default()).await.unwrap();
+            let stopped = check_now_over_nexus(&system, namespaces::GTM, "umbrella-health").await;
+            assert!(
+                stopped
+                    .failure_text()
+                    .contains("no health monitor is running for umbrella-health"),
+                "{stopped:?}"
+            );
+        })
+        .await;
+    cs.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn continue_as_new_keeps_the_monitors_state() {
     let system = System::start().await;
-    let mut cs = system.start_cs_worker(|_| {});
+    let mut cs = system.start_cs_worker(|_| {}).await;
     system
         .with_gtm_worker(system.gtm_config(), async {
             // Two checks per run: by the seventh check the monitor is on its fourth run.
@@ -388,7 +460,7 @@ async fn post_form(address: &str, path: &str, fields: &str) -> (u16, String) {
 #[tokio::test]
 async fn the_health_page_starts_shows_and_stops_a_monitor() {
     let system = System::start().await;
-    let mut cs = system.start_cs_worker(|_| {});
+    let mut cs = system.start_cs_worker(|_| {}).await;
     let web = system.start_web().await;
     system
         .with_gtm_worker(system.gtm_config(), async {

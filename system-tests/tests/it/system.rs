@@ -282,8 +282,9 @@ impl System {
 
     /// Runs a customer-success-worker on a thread of its own, with its configuration
     /// for this system (each view's deadline at [`ANSWER_DEADLINE`]) adjusted by
-    /// `adjust`, until the returned worker is stopped.
-    pub fn start_cs_worker(
+    /// `adjust`, from the moment the server lists its pollers until the returned worker
+    /// is stopped.
+    pub async fn start_cs_worker(
         &self,
         adjust: impl FnOnce(&mut customer_success_worker::Config),
     ) -> BackgroundWorker {
@@ -292,7 +293,17 @@ impl System {
                 .unwrap();
         config.view_timeout = ANSWER_DEADLINE;
         adjust(&mut config);
-        worker_thread::spawn(move |stop| customer_success_worker::run(config, stop))
+        let since = SystemTime::now();
+        let worker = worker_thread::spawn(move |stop| customer_success_worker::run(config, stop));
+        wait_until_polling(
+            self.customer_success.connection(),
+            namespaces::CUSTOMER_SUCCESS,
+            task_queues::CS_HEALTH,
+            since,
+        )
+        .await
+        .unwrap();
+        worker
     }
 
     /// Starts the health monitor of `account` (`health-<account>`), checking every
