@@ -21,18 +21,26 @@ use temporalio_common::protos::temporal::api::failure::v1::{
     ApplicationFailureInfo, CanceledFailureInfo, Failure, NexusHandlerFailureInfo,
 };
 
-/// The Nexus handler error types this layer uses (the Nexus spec's predefined names).
+/// The Nexus handler error types this layer uses (the Nexus spec's predefined names),
+/// each with the retry behaviour its constructor gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandlerErrorKind {
-    /// The request is invalid: malformed input, a field breaking its rule.
+    /// The request is invalid: malformed input, a field breaking its rule. Not retried.
     BadRequest,
-    /// The caller is not allowed to call this operation.
+    /// The caller is not allowed to call this operation. Not retried.
     Unauthorized,
-    /// The service or operation does not exist on this endpoint.
+    /// The service, the operation, or what the request names does not exist. Not
+    /// retried.
     NotFound,
-    /// The handler failed for a reason of its own.
+    /// The request conflicts with the state of what it names: a workflow id already
+    /// taken by another request. Not retried.
+    Conflict,
+    /// The handler did not finish before the request's deadline. Retried.
+    RequestTimeout,
+    /// The handler failed for a reason of its own. Retried or not, as the handler says
+    /// ([`HandlerError::retryable_internal`], [`HandlerError::permanent_internal`]).
     Internal,
-    /// A dependency of the handler is down for now.
+    /// A dependency of the handler is down for now. Retried.
     Unavailable,
 }
 
@@ -43,6 +51,8 @@ impl HandlerErrorKind {
             Self::BadRequest => "BAD_REQUEST",
             Self::Unauthorized => "UNAUTHORIZED",
             Self::NotFound => "NOT_FOUND",
+            Self::Conflict => "CONFLICT",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::Internal => "INTERNAL",
             Self::Unavailable => "UNAVAILABLE",
         }
@@ -87,6 +97,18 @@ impl HandlerError {
     /// No such service or operation; not retried.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::handler(HandlerErrorKind::NotFound, message, false)
+    }
+
+    /// The request conflicts with what exists (a workflow id taken by another
+    /// request); not retried.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::handler(HandlerErrorKind::Conflict, message, false)
+    }
+
+    /// The handler ran out of the request's time; retried (with the same request id)
+    /// until the caller's deadline.
+    pub fn request_timeout(message: impl Into<String>) -> Self {
+        Self::handler(HandlerErrorKind::RequestTimeout, message, true)
     }
 
     /// A failure that may pass (a database hiccup): retried until the caller's deadline.
@@ -265,6 +287,12 @@ mod tests {
                 NonRetryable,
             ),
             (HandlerError::unavailable("later"), "UNAVAILABLE", Retryable),
+            (HandlerError::conflict("taken"), "CONFLICT", NonRetryable),
+            (
+                HandlerError::request_timeout("too slow"),
+                "REQUEST_TIMEOUT",
+                Retryable,
+            ),
         ];
         for (error, kind, retry) in cases {
             let message = error.message().to_owned();

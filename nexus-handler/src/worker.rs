@@ -7,8 +7,11 @@
 //!
 //! The loop: `poll_nexus_task` → spawn a handler for the task (at most
 //! `max_concurrent_tasks` at a time) → `complete_nexus_task` with its answer. A
-//! `CancelTask` from core (the server gave up waiting, or we are shutting down) aborts
-//! the handler. On shutdown the worker stops polling, lets in-flight handlers finish,
+//! `CancelTask` from core aborts the handler: core sends one when the request's
+//! deadline (`request_deadline` on the task, also in the handler's
+//! [`OperationContext::deadline`]) passes, since the server no longer waits for the
+//! answer and retries the request if the caller's deadline allows, or when we are
+//! shutting down. On shutdown the worker stops polling, lets in-flight handlers finish,
 //! then shuts core down.
 
 use std::collections::HashMap;

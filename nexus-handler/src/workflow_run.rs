@@ -306,7 +306,9 @@ pub fn run_link(namespace: &str, workflow_id: &str, run_id: &str) -> Link {
 
 fn start_error(start: &WorkflowStart, status: &Status) -> HandlerError {
     if status.code() == Code::AlreadyExists {
-        return HandlerError::operation_failed(format!(
+        // A retry of the same request finds its run (the request id); this is another
+        // request naming the same workflow id, which no retry can fix.
+        return HandlerError::conflict(format!(
             "workflow {} is already running for another request",
             start.workflow_id
         ));
@@ -380,6 +382,9 @@ mod tests {
         }
         let start = WorkflowStart::new("T", "w-1", "q", &serde_json::json!({})).unwrap();
         let exists = start_error(&start, &Status::new(Code::AlreadyExists, "dup"));
-        assert!(exists.is_operation_outcome());
+        assert_eq!(
+            exists.to_string(),
+            "CONFLICT (non-retryable): workflow w-1 is already running for another request"
+        );
     }
 }
