@@ -17,7 +17,7 @@
 //! message. This module reads the chain once, by its failure infos, never by its
 //! message text, and turns both stages into one typed answer:
 //! `Result<O, NexusCallError>`, where `O` is the output type of the operation's
-//! contract descriptor (`shared_contracts::operation`), the same descriptor its
+//! contract descriptor ([`crate::Operation`]), the same descriptor its
 //! handler is registered with.
 //!
 //! ```ignore
@@ -37,9 +37,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
+use crate::operation::Operation;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared_contracts::operation::Operation;
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::coresdk::nexus::NexusOperationResult;
 use temporalio_common::protos::coresdk::nexus::nexus_operation_result::Status;

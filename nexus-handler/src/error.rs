@@ -241,9 +241,9 @@ impl fmt::Display for HandlerError {
 
 impl std::error::Error for HandlerError {}
 
-impl From<shared_contracts::codec::ContractError> for HandlerError {
+impl From<crate::codec::ContractError> for HandlerError {
     /// A payload that breaks the contract is the caller's mistake: `BAD_REQUEST`.
-    fn from(err: shared_contracts::codec::ContractError) -> Self {
+    fn from(err: crate::codec::ContractError) -> Self {
         Self::bad_request(err.to_string())
     }
 }
@@ -322,10 +322,13 @@ mod tests {
 
     #[test]
     fn contract_errors_are_bad_requests_naming_the_field() {
-        let err = shared_contracts::codec::decode::<shared_contracts::abm::AbmCheckRequest>(
-            br#"{"accountId":"NOPE"}"#,
-        )
-        .unwrap_err();
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct AbmCheckRequest {
+            #[allow(dead_code)]
+            account_id: String,
+        }
+        let err = crate::codec::decode_json::<AbmCheckRequest>(br#"{"accountId":7}"#).unwrap_err();
         let handler: HandlerError = err.into();
         assert!(!handler.is_retryable());
         assert!(

@@ -27,8 +27,10 @@
 //!
 //! **Handling** (the target namespace's worker):
 //!
-//! - [`NexusServices`] registers operations by their contract descriptor
-//!   (`shared_contracts::operation`): [`NexusServices::sync`] for request/response
+//! - [`Operation`] is an operation's typed descriptor (service, name, input and output
+//!   types), defined once in the contract and shared by handler and caller.
+//! - [`NexusServices`] registers operations by their descriptor:
+//!   [`NexusServices::sync`] for request/response
 //!   operations, [`NexusServices::workflow_run`] for workflow-backed ones. Inputs are
 //!   decoded and validated before the handler runs; a bad payload is a `BAD_REQUEST`
 //!   naming the field.
@@ -90,9 +92,11 @@
 
 pub mod call;
 pub mod caller;
+mod codec;
 pub mod context;
 pub mod error;
 pub mod host;
+mod operation;
 pub mod services;
 pub mod token;
 pub mod worker;
@@ -103,9 +107,11 @@ pub use call::{
     activity_message, call, innermost_failure,
 };
 pub use caller::{CallerInfo, CallerPolicy};
+pub use codec::{ContractError, decode_json};
 pub use context::OperationContext;
 pub use error::{HandlerError, HandlerErrorKind};
 pub use host::{HostConfig, Team, WorkerHost};
+pub use operation::Operation;
 pub use services::{NexusServices, StartOutcome};
 pub use worker::{NexusWorker, NexusWorkerOptions};
 pub use workflow_run::WorkflowStart;

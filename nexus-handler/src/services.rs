@@ -17,9 +17,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::operation::Operation;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared_contracts::operation::Operation;
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::nexus::v1::Link;

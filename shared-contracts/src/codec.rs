@@ -1,80 +1,11 @@
-//! JSON decoding that validates and says which field was wrong.
+//! JSON decoding that validates and says which field was wrong: `nexus-handler`'s,
+//! so handlers, callers and workflows decode every payload of the contract the same
+//! way.
 //!
 //! Payloads travel as Temporal's `json/plain` encoding: UTF-8 JSON, nothing
 //! Rust-specific, so callers in any language produce and read the same bytes.
 
-use serde::de::DeserializeOwned;
-
-/// A payload that does not satisfy the contract.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ContractError {
-    /// The JSON is well-formed but a field is missing or breaks its rule.
-    #[error("invalid {type_name}: {field}: {message}")]
-    InvalidField {
-        /// The payload type being decoded.
-        type_name: &'static str,
-        /// The path of the offending field (`accountId`, `steps[3].status`, ...).
-        field: String,
-        /// What was wrong with it.
-        message: String,
-    },
-    /// The bytes are not JSON, or not the right JSON shape at the top level.
-    #[error("invalid {type_name}: {message}")]
-    Malformed {
-        /// The payload type being decoded.
-        type_name: &'static str,
-        /// The parser's message.
-        message: String,
-    },
-}
-
-/// Decodes `json` into `T`, running every validation `T`'s deserialisation enforces.
-pub fn decode<T: DeserializeOwned>(json: &[u8]) -> Result<T, ContractError> {
-    let type_name = short_type_name::<T>();
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let field = err.path().to_string();
-        let message = strip_position(&err.inner().to_string());
-        if field == "." {
-            ContractError::Malformed { type_name, message }
-        } else {
-            ContractError::InvalidField {
-                type_name,
-                field,
-                message,
-            }
-        }
-    })?;
-    deserializer.end().map_err(|err| ContractError::Malformed {
-        type_name,
-        message: strip_position(&err.to_string()),
-    })?;
-    Ok(value)
-}
-
-/// The type's name without its module path: `AbmCheckRequest`.
-fn short_type_name<T>() -> &'static str {
-    let full = std::any::type_name::<T>();
-    let without_generics = full.split('<').next().unwrap_or(full);
-    without_generics.rsplit("::").next().unwrap_or(full)
-}
-
-/// Longest message a decoding error carries: serde quotes a wrong value whole, and a
-/// failure that repeats a 256 KiB payload helps nobody.
-const MAX_MESSAGE_CHARS: usize = 300;
-
-/// serde_json appends " at line 1 column 27"; useless to a caller reading one line.
-/// The rest is cut to [`MAX_MESSAGE_CHARS`].
-fn strip_position(message: &str) -> String {
-    let message = match message.rfind(" at line ") {
-        Some(index) => &message[..index],
-        None => message,
-    };
-    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((cut, _)) => format!("{}…", &message[..cut]),
-        None => message.to_owned(),
-    }
-}
+pub use nexus_handler::{ContractError, decode_json as decode};
 
 #[cfg(test)]
 mod tests {

@@ -5,73 +5,14 @@
 //! handler (registered in a worker's Nexus router) are both generic over the same
 //! descriptor, so they cannot disagree on a name or a payload shape.
 
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::DeserializeOwned;
-
 use crate::abm::{AbmCheckRequest, AbmCheckResponse};
 use crate::accounts::{AccountSnapshot, AccountSnapshotRequest};
-use crate::codec::{self, ContractError};
 use crate::coordinator::{CoordinatorBrief, RunCoordinatorRequest};
 use crate::health::{AccountHealth, AccountHealthRequest};
 use crate::monitor::HealthSnapshot;
 use crate::names::services;
 
-/// A Nexus operation with input `I` and output `O`.
-pub struct Operation<I, O> {
-    /// The Nexus service that holds the operation.
-    pub service: &'static str,
-    /// The operation's name within the service.
-    pub name: &'static str,
-    types: PhantomData<fn(I) -> O>,
-}
-
-impl<I, O> Operation<I, O> {
-    /// Describes operation `name` of `service`.
-    pub const fn new(service: &'static str, name: &'static str) -> Self {
-        Self {
-            service,
-            name,
-            types: PhantomData,
-        }
-    }
-}
-
-impl<I: DeserializeOwned, O> Operation<I, O> {
-    /// Decodes and validates an input payload's JSON.
-    pub fn decode_input(&self, json: &[u8]) -> Result<I, ContractError> {
-        codec::decode(json)
-    }
-}
-
-impl<I, O: DeserializeOwned> Operation<I, O> {
-    /// Decodes and validates an output payload's JSON.
-    pub fn decode_output(&self, json: &[u8]) -> Result<O, ContractError> {
-        codec::decode(json)
-    }
-}
-
-// Manual impls: derives would needlessly require `I: Clone` etc.
-impl<I, O> Clone for Operation<I, O> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<I, O> Copy for Operation<I, O> {}
-
-impl<I, O> fmt::Debug for Operation<I, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.service, self.name)
-    }
-}
-
-impl<I, O> fmt::Display for Operation<I, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.service, self.name)
-    }
-}
+pub use nexus_handler::Operation;
 
 /// `marketing.abm.v1/checkAbmProgram`: synchronous; is the account in an active ABM
 /// program?
