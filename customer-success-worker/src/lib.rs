@@ -14,7 +14,7 @@
 //!   `customer-success-worker seed` runs it.
 //!
 //! [`run`] is the worker's own choices on the shared worker host
-//! ([`nexus_handler::WorkerHost`]): the database, `cs.health.v1` on the Nexus worker,
+//! ([`service_kit::host::WorkerHost`]): the database, `cs.health.v1` on the Nexus worker,
 //! the monitor and its activities on the SDK worker. `main.rs` calls it with
 //! [`Config::from_env`]; tests call it with their own config.
 
@@ -30,7 +30,7 @@ use std::future::Future;
 
 use anyhow::Context;
 pub use config::{Config, DEFAULT_DATABASE_URL, TEAM};
-use nexus_handler::WorkerHost;
+use service_kit::host::WorkerHost;
 
 use crate::activities::HealthActivities;
 use crate::store::CsStore;

@@ -39,8 +39,9 @@
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use nexus_handler::token::WorkflowRunToken;
-use nexus_handler::{NexusCall, NexusCallError, activity_message};
+use nexus_handler::WorkflowRunToken;
+use nexus_handler::{NexusCall, NexusCallError};
+use service_kit::failure::activity_message;
 use shared_contracts::abm::{AbmCheckRequest, AbmCheckResponse};
 use shared_contracts::accounts::{AccountSnapshot, AccountSnapshotRequest};
 use shared_contracts::coordinator::RunCoordinatorRequest;

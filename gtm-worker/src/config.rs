@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use nexus_handler::{HostConfig, Team};
 use service_kit::env;
+use service_kit::host::{HostConfig, Team};
 use shared_contracts::names::{endpoints, namespaces, task_queues};
 
 /// The GTM team's worker: namespace `gtm`, task queue `gtm-coordinator` (the

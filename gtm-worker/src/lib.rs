@@ -16,7 +16,7 @@
 //! - [`telemetry`]: the run's trace (a span per step) and metrics.
 //!
 //! [`run`] is the worker's own choices on the shared worker host
-//! ([`nexus_handler::WorkerHost`]): the GTM database, the coordinator and its
+//! ([`service_kit::host::WorkerHost`]): the GTM database, the coordinator and its
 //! activities on the SDK worker, `gtm.coordinator.v1` and `gtm.accounts.v1` on the
 //! Nexus worker. `main.rs`
 //! calls it with [`Config::from_env`]; tests call it with their own config.
@@ -36,7 +36,7 @@ use std::future::Future;
 
 use anyhow::Context;
 pub use config::{Config, DEFAULT_DATABASE_URL, TEAM};
-use nexus_handler::WorkerHost;
+use service_kit::host::WorkerHost;
 
 use crate::activities::CoordinatorActivities;
 use crate::store::GtmStore;

@@ -29,8 +29,8 @@ use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use nexus_handler::activity_message;
 use opentelemetry::trace::FutureExt as _;
+use service_kit::failure::activity_message;
 use shared_contracts::AccountId;
 use shared_contracts::coordinator::{StepProgress, StepStatus, initial_progress};
 use shared_contracts::names::search_attributes;

@@ -12,7 +12,7 @@
 //!   database; `marketing-worker seed` runs it.
 //!
 //! [`run`] is the worker's own choices on the shared worker host
-//! ([`nexus_handler::WorkerHost`]): the Marketing database, `marketing.abm.v1` on the
+//! ([`service_kit::host::WorkerHost`]): the Marketing database, `marketing.abm.v1` on the
 //! Nexus worker, the launch workflow and its activities on the SDK worker. `main.rs`
 //! calls it with [`Config::from_env`]; tests call it with their own config.
 
@@ -27,7 +27,7 @@ use std::future::Future;
 
 use anyhow::Context;
 pub use config::{Config, DEFAULT_DATABASE_URL, TEAM};
-use nexus_handler::WorkerHost;
+use service_kit::host::WorkerHost;
 
 use crate::activities::LaunchActivities;
 use crate::store::MarketingStore;

@@ -44,10 +44,11 @@ use std::cell::Cell;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use nexus_handler::token::WorkflowRunToken;
-use nexus_handler::{ContractBreach, NexusCall, NexusCallError, activity_message};
+use nexus_handler::WorkflowRunToken;
+use nexus_handler::{ContractBreach, NexusCall, NexusCallError};
 use opentelemetry::KeyValue;
 use opentelemetry::trace::FutureExt as _;
+use service_kit::failure::activity_message;
 use shared_contracts::campaign::{
     CampaignLaunchInput, CampaignLaunchSummary, LaunchAccountResult, LaunchAccountStatus,
 };

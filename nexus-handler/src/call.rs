@@ -46,8 +46,7 @@ use temporalio_common::protos::coresdk::nexus::nexus_operation_result::Status;
 use temporalio_common::protos::temporal::api::failure::v1::Failure;
 use temporalio_common::protos::temporal::api::failure::v1::failure::FailureInfo;
 use temporalio_sdk::{
-    ActivityExecutionError, NexusOperationCancellationType, NexusOperationOptions,
-    StartedNexusOperation, WorkflowContext,
+    NexusOperationCancellationType, NexusOperationOptions, StartedNexusOperation, WorkflowContext,
 };
 
 /// Calls `operation` on `endpoint` with `input` and waits for its output, at most
@@ -348,22 +347,6 @@ fn chain(failure: &Failure) -> impl Iterator<Item = &Failure> {
     std::iter::successors(Some(failure), |level| level.cause.as_deref())
 }
 
-/// The innermost failure of a chain. Nexus and activity failures reach a workflow
-/// wrapped ("nexus operation completed unsuccessfully", "activity task failed"); the
-/// innermost cause is the one that says what actually went wrong.
-pub fn innermost_failure(failure: &Failure) -> &Failure {
-    chain(failure).last().unwrap_or(failure)
-}
-
-/// An activity error in the activity's own words (the innermost cause), not the
-/// wrapper's "activity task failed".
-pub fn activity_message(err: &ActivityExecutionError) -> String {
-    err.failure().map_or_else(
-        || err.to_string(),
-        |failure| innermost_failure(failure).message.clone(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use temporalio_common::protos::temporal::api::common::v1::Payload;
@@ -643,16 +626,5 @@ mod tests {
                 message: "workflow timed out".into(),
             }))
         );
-    }
-
-    #[test]
-    fn the_innermost_failure_is_the_last_cause() {
-        let chain = workflow_failed();
-        assert_eq!(
-            innermost_failure(&chain).message,
-            "step 1 (load_account) failed: account \"ghost-co\" does not exist"
-        );
-        let single = Failure::default();
-        assert!(std::ptr::eq(innermost_failure(&single), &single));
     }
 }

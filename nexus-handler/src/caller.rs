@@ -30,14 +30,14 @@ pub struct CallerInfo {
 
 impl CallerInfo {
     /// The first workflow-event link that parses, if any.
-    pub fn from_links(links: &[Link]) -> Option<Self> {
+    pub(crate) fn from_links(links: &[Link]) -> Option<Self> {
         links.iter().find_map(|link| Self::from_url(&link.url))
     }
 
     /// The first workflow-event link of the request's `Nexus-Link` headers
     /// (`<url>; type="…"`, comma-separated), where the server leaves links it has not
     /// parsed into the request itself (a cancel's, for one).
-    pub fn from_link_headers(headers: &HashMap<String, String>) -> Option<Self> {
+    pub(crate) fn from_link_headers(headers: &HashMap<String, String>) -> Option<Self> {
         headers
             .iter()
             .filter(|(name, _)| name.eq_ignore_ascii_case("nexus-link"))
@@ -50,7 +50,7 @@ impl CallerInfo {
     }
 
     /// Parses `temporal:///namespaces/{ns}/workflows/{wid}/{rid}/history[?…]`.
-    pub fn from_url(url: &str) -> Option<Self> {
+    pub(crate) fn from_url(url: &str) -> Option<Self> {
         let path = url.strip_prefix("temporal:///")?;
         let path = path.split_once('?').map_or(path, |(path, _query)| path);
         let mut segments = path.split('/');
@@ -137,7 +137,7 @@ impl CallerPolicy {
 
     /// Admits or refuses a caller of `service/operation`. The refusal names the caller
     /// and the operation, and not who else may call it.
-    pub fn check(
+    pub(crate) fn check(
         &self,
         caller: Option<&CallerInfo>,
         service: &str,

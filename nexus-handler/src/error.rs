@@ -176,7 +176,7 @@ impl HandlerError {
     /// The failure as the server expects it. Handler errors carry
     /// `NexusHandlerFailureInfo` with an explicit retry behaviour; operation outcomes
     /// carry `ApplicationFailureInfo` (non-retryable) or `CanceledFailureInfo`.
-    pub fn into_failure(self) -> Failure {
+    pub(crate) fn into_failure(self) -> Failure {
         let (message, failure_info) = match self {
             Self::Handler {
                 kind,

@@ -90,28 +90,27 @@
 //! (the handler's answers), `caller` (admission) and `token` (the operation token of
 //! workflow-backed operations) serve them all. Calling: `call`, on its own.
 
-pub mod call;
-pub mod caller;
+mod call;
+mod caller;
 mod codec;
-pub mod context;
-pub mod error;
-pub mod host;
+mod context;
+mod error;
 mod operation;
-pub mod services;
-pub mod token;
-pub mod worker;
-pub mod workflow_run;
+mod services;
+mod token;
+pub mod trace;
+mod worker;
+mod workflow_run;
 
 pub use call::{
-    ContractBreach, FailureKind, NexusCall, NexusCallError, NexusFailure, StartedCall,
-    activity_message, call, innermost_failure,
+    ContractBreach, FailureKind, NexusCall, NexusCallError, NexusFailure, StartedCall, call,
 };
 pub use caller::{CallerInfo, CallerPolicy};
 pub use codec::{ContractError, decode_json};
 pub use context::OperationContext;
 pub use error::{HandlerError, HandlerErrorKind};
-pub use host::{HostConfig, Team, WorkerHost};
 pub use operation::Operation;
-pub use services::{NexusServices, StartOutcome};
+pub use services::NexusServices;
+pub use token::{InvalidToken, WorkflowRunToken};
 pub use worker::{NexusWorker, NexusWorkerOptions};
 pub use workflow_run::WorkflowStart;

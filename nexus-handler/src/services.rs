@@ -31,7 +31,7 @@ use crate::workflow_run::{WorkflowStart, WorkflowStarter};
 
 /// How a start request ended well.
 #[derive(Debug, Clone)]
-pub enum StartOutcome {
+pub(crate) enum StartOutcome {
     /// A sync result.
     Sync(Payload),
     /// An async operation is under way.

@@ -20,7 +20,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
-use service_kit::telemetry::Timed;
 use temporalio_client::{Client, ClientOptions, Connection};
 use temporalio_common::protos::coresdk::nexus::{
     NexusTask, NexusTaskCompletion, nexus_task, nexus_task_completion,
@@ -31,7 +30,9 @@ use temporalio_common::protos::temporal::api::nexus::v1::{
 };
 use temporalio_common::protos::temporal::api::workflowservice::v1::PollNexusTaskQueueResponse;
 use temporalio_common::telemetry::TelemetryOptions;
-use temporalio_common::telemetry::metrics::CoreMeter;
+use temporalio_common::telemetry::metrics::{
+    CoreMeter, Counter, HistogramDuration, MetricKeyValue, MetricParameters, NewAttributes,
+};
 use temporalio_common::worker::WorkerTaskTypes;
 use temporalio_sdk_core::{
     CoreRuntime, PollError, PollerBehavior, RuntimeOptions, Worker as CoreWorker, WorkerConfig,
@@ -63,7 +64,8 @@ pub struct NexusWorkerOptions {
     pub identity: String,
     /// How long in-flight handlers get to finish on shutdown.
     pub graceful_shutdown: Duration,
-    /// Where metrics go (the SDK's Nexus task metrics and [`NexusMetrics`]); `None`:
+    /// Where metrics go (the SDK's Nexus task metrics, and `nexus_operations_total` and
+    /// `nexus_operations_duration_seconds` by service, operation and outcome); `None`:
     /// nowhere.
     pub metrics: Option<Arc<dyn CoreMeter>>,
 }
@@ -319,9 +321,7 @@ async fn handle_task(
                 otel.kind = "server",
             );
             // The caller's span (step 8, or a launch's call) is this span's parent.
-            let _ = span.set_parent(service_kit::trace::parent_from_nexus_header(
-                &request.header,
-            ));
+            let _ = span.set_parent(crate::trace::parent_from_nexus_header(&request.header));
             let started = Instant::now();
             let (service, operation) = (start.service.clone(), start.operation.clone());
             if let Err(refusal) =
@@ -472,29 +472,45 @@ fn outcome_label(outcome: &Result<StartOutcome, HandlerError>) -> &'static str {
     }
 }
 
-/// The project's Nexus metrics: `nexus_operations_total` and
+/// The handler's metrics: `nexus_operations_total` and
 /// `nexus_operations_duration_seconds` by service, operation and outcome. (The SDK's
 /// own `temporal_nexus_task_*` series count tasks, without those labels.)
-struct NexusMetrics(Timed);
+struct NexusMetrics {
+    meter: Arc<dyn CoreMeter>,
+    count: Counter,
+    duration: HistogramDuration,
+}
 
 impl NexusMetrics {
+    const DESCRIPTION: &'static str =
+        "Nexus start requests handled, by service, operation and outcome";
+
     fn new(meter: Arc<dyn CoreMeter>) -> Self {
-        Self(Timed::new(
+        let parameters = |name: &'static str| {
+            MetricParameters::builder()
+                .name(name)
+                .description(Self::DESCRIPTION)
+                .build()
+        };
+        Self {
+            count: meter.counter(parameters("nexus_operations")),
+            duration: meter.histogram_duration(parameters("nexus_operations_duration")),
             meter,
-            "nexus_operations",
-            "Nexus start requests handled, by service, operation and outcome",
-        ))
+        }
     }
 
     fn record(&self, service: &str, operation: &str, outcome: &str, took: Duration) {
-        self.0.record(
-            &[
-                ("nexus_service", service),
-                ("nexus_operation", operation),
-                ("outcome", outcome),
-            ],
-            took,
-        );
+        let labels = [
+            ("nexus_service", service),
+            ("nexus_operation", operation),
+            ("outcome", outcome),
+        ]
+        .map(|(key, value)| MetricKeyValue::new(key, value.to_owned()));
+        let attributes = self
+            .meter
+            .new_attributes(NewAttributes::from(labels.to_vec()));
+        self.count.add(1, &attributes);
+        self.duration.record(took, &attributes);
     }
 }
 

@@ -37,7 +37,7 @@ use crate::token::WorkflowRunToken;
 const OPERATION_TOKEN_HEADER: &str = "Nexus-Operation-Token";
 
 /// The `type` of a link to a workflow history event, as every Temporal SDK writes it.
-pub const WORKFLOW_EVENT_LINK_TYPE: &str = "temporal.api.common.v1.Link.WorkflowEvent";
+pub(crate) const WORKFLOW_EVENT_LINK_TYPE: &str = "temporal.api.common.v1.Link.WorkflowEvent";
 
 /// The workflow a workflow-backed operation starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +85,7 @@ impl WorkflowStart {
 
 /// Starts and cancels backing workflows in the handler's own namespace.
 #[derive(Debug, Clone)]
-pub struct WorkflowStarter {
+pub(crate) struct WorkflowStarter {
     connection: Connection,
     namespace: String,
     identity: String,
@@ -156,7 +156,7 @@ impl WorkflowStarter {
                 indexed_fields: search_attributes,
             }),
             // The run continues this handler's trace (and so the caller's).
-            header: service_kit::trace::tracer_data_header(),
+            header: crate::trace::tracer_data_header(),
             ..Default::default()
         };
         let response = WorkflowService::start_workflow_execution(
@@ -292,7 +292,7 @@ impl WorkflowStarter {
 }
 
 /// A link to the first event of a run, in the URL form Nexus links use.
-pub fn run_link(namespace: &str, workflow_id: &str, run_id: &str) -> Link {
+pub(crate) fn run_link(namespace: &str, workflow_id: &str, run_id: &str) -> Link {
     Link {
         url: format!(
             "temporal:///namespaces/{}/workflows/{}/{}/history?referenceType=EventReference&eventID=1&eventType=EVENT_TYPE_WORKFLOW_EXECUTION_STARTED",

@@ -1,4 +1,4 @@
-//! Plumbing shared by `gtm-worker`, `marketing-worker` and `web`: nothing about the
+//! Plumbing shared by the teams' workers and `web`: nothing about the
 //! business, only how a service starts, stops and opens its database.
 //!
 //! - [`telemetry`]: logs (text or JSON), traces (OTLP when configured) and
@@ -9,6 +9,9 @@
 //!   migrated for the team that owns it, read-only for the dashboard; and
 //!   [`db::load`], the transaction each team's seed loader inserts through.
 //! - [`health`]: the `healthcheck` command of each binary, for container healthchecks.
+//! - [`host`]: a team's worker process: its SDK worker and its Nexus worker on one
+//!   connection, metrics, one graceful shutdown.
+//! - [`failure`]: an activity's failure in its own words.
 //! - [`first_error`]: one result from a service's several loops.
 //! - [`shutdown_signal`]: resolves on Ctrl-C or SIGTERM; drives every graceful shutdown.
 //! - [`Shutdown`]: fans that one signal out to every loop of a service (an SDK workflow
@@ -20,7 +23,9 @@
 
 pub mod db;
 pub mod env;
+pub mod failure;
 pub mod health;
+pub mod host;
 pub mod telemetry;
 pub mod trace;
 

@@ -5,7 +5,7 @@
 use devkit::dev_server::DevServer;
 use devkit::nexus_endpoints;
 use devkit::probe::{self, ProbeRequest, unique_suffix};
-use nexus_handler::token::WorkflowRunToken;
+use nexus_handler::WorkflowRunToken;
 use serde_json::json;
 use shared_contracts::names::{endpoints, namespaces, task_queues};
 use temporalio_client::{

@@ -3,7 +3,7 @@ use std::time::Duration;
 use devkit::dev_server::DevServer;
 use devkit::nexus_endpoints;
 use devkit::probe::{self, ProbeRequest};
-use nexus_handler::token::WorkflowRunToken;
+use nexus_handler::WorkflowRunToken;
 use nexus_handler::{CallerPolicy, NexusServices, NexusWorker, NexusWorkerOptions, WorkflowStart};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

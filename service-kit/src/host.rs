@@ -22,16 +22,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use service_kit::{Shutdown, TemporalSettings, env};
+use nexus_handler::{CallerPolicy, NexusServices, NexusWorker, NexusWorkerOptions};
 use temporalio_client::{Client, ClientOptions, Connection};
 use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_common::telemetry::metrics::CoreMeter;
 use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
-use crate::caller::CallerPolicy;
-use crate::services::NexusServices;
-use crate::worker::{NexusWorker, NexusWorkerOptions};
+use crate::{Shutdown, TemporalSettings, env};
 
 /// A team's defaults: what its worker is called, where it lives, who may call it.
 #[derive(Debug, Clone, Copy)]
@@ -89,10 +87,7 @@ impl HostConfig {
                 32,
                 "a positive number",
             )?,
-            metrics_bind: service_kit::telemetry::metrics_bind(
-                &var("METRICS_BIND"),
-                team.metrics_bind,
-            )?,
+            metrics_bind: crate::telemetry::metrics_bind(&var("METRICS_BIND"), team.metrics_bind)?,
         })
     }
 
@@ -141,7 +136,7 @@ impl WorkerHost {
     /// Serves `/metrics` (when configured) and connects to Temporal. Must be called
     /// inside a Tokio runtime.
     pub async fn connect(config: HostConfig) -> anyhow::Result<Self> {
-        let metrics = service_kit::telemetry::start_metrics(config.service, config.metrics_bind)?;
+        let metrics = crate::telemetry::start_metrics(config.service, config.metrics_bind)?;
         let connection = config.temporal.connect().await?;
         let worker = WorkerOptions::new(config.task_queue.clone()).build();
         Ok(Self {
@@ -211,7 +206,7 @@ impl WorkerHost {
             // Temporal's OpenTelemetry plugin: spans for the run and its activities,
             // continued from the starter's `_tracer-data` header.
             ClientOptions::new(config.temporal.namespace.clone())
-                .plugin(service_kit::trace::temporal_plugin())
+                .plugin(crate::trace::temporal_plugin())
                 .build(),
         )
         .context("creating the Temporal client")?;
@@ -257,6 +252,6 @@ impl WorkerHost {
             None => Ok(()),
         };
         tracing::info!("{service} stopped");
-        service_kit::first_error(workflows, nexus)
+        crate::first_error(workflows, nexus)
     }
 }
