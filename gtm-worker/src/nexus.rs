@@ -18,21 +18,26 @@ use nexus_handler::{HandlerError, NexusServices, OperationContext, WorkflowStart
 use shared_contracts::AccountId;
 use shared_contracts::accounts::{AccountSnapshot, AccountSnapshotRequest, LatestBrief};
 use shared_contracts::coordinator::{CoordinatorInput, REQUESTED_BY_MAX_LEN};
-use shared_contracts::names::{search_attributes, workflow_types};
+use shared_contracts::names::search_attributes;
 use shared_contracts::operation::{GET_ACCOUNT_SNAPSHOT, RUN_COORDINATOR};
 
 use crate::scoring;
 use crate::store::{GtmStore, StoreError};
+use crate::workflows::DrewCoordinator;
 
 /// The operations this worker serves: coordinators started on `task_queue`, account
 /// snapshots read from `store`.
 pub fn services(task_queue: &str, store: GtmStore) -> NexusServices {
     let task_queue = task_queue.to_owned();
     NexusServices::new()
-        .workflow_run(RUN_COORDINATOR, move |context, input: CoordinatorInput| {
-            let start = coordinator_start(&context, input, &task_queue);
-            async move { start }
-        })
+        .workflow_run(
+            RUN_COORDINATOR,
+            DrewCoordinator::run,
+            move |context, input: CoordinatorInput| {
+                let start = coordinator_start(&context, input, &task_queue);
+                async move { start }
+            },
+        )
         .sync(
             GET_ACCOUNT_SNAPSHOT,
             move |_context, request: AccountSnapshotRequest| {
@@ -80,12 +85,14 @@ pub async fn account_snapshot(
     })
 }
 
-/// The coordinator run a `runCoordinator` request starts.
+/// The coordinator run a `runCoordinator` request starts. The coordinator takes its
+/// input as raw JSON (it validates it in step 1, to fail there with a message), so the
+/// start carries the request's input as JSON.
 pub fn coordinator_start(
     context: &OperationContext,
     mut input: CoordinatorInput,
     task_queue: &str,
-) -> Result<WorkflowStart, HandlerError> {
+) -> Result<WorkflowStart<serde_json::Value>, HandlerError> {
     if input.requested_by.is_none() {
         // Runs started through Nexus say where they came from, so the dashboard can
         // tell a campaign's runs from a salesperson's.
@@ -100,12 +107,14 @@ pub fn coordinator_start(
     // listed by account and requester from its first event, and the workflow has no
     // search attribute left to upsert.
     let requested_by = input.requested_by.clone().unwrap_or_default();
+    let json = serde_json::to_value(&input).map_err(|err| {
+        HandlerError::permanent_internal(format!("encoding the coordinator's input: {err}"))
+    })?;
     Ok(WorkflowStart::new(
-        workflow_types::DREW_COORDINATOR,
         coordinator_workflow_id(&input.account_id, &context.request_id),
         task_queue,
-        &input,
-    )?
+        json,
+    )
     .keyword(search_attributes::ACCOUNT_ID, input.account_id.as_str())
     .keyword(search_attributes::REQUESTED_BY, &requested_by))
 }
@@ -155,7 +164,6 @@ mod tests {
     fn starts_a_coordinator_per_request() {
         let start =
             coordinator_start(&context(Some("marketing")), input(None), "gtm-coordinator").unwrap();
-        assert_eq!(start.workflow_type, "DrewCoordinator");
         assert_eq!(start.workflow_id, "drew-acme-corp-nexus-7f0c");
         assert_eq!(start.task_queue, "gtm-coordinator");
         assert_eq!(

@@ -45,7 +45,10 @@
 //!   and the enforcement that holds is the server's (see [`CallerPolicy`]).
 //! - [`HandlerError`] is the one error type handlers return; it knows how each kind
 //!   travels to the caller.
-//! - [`WorkflowStart`] is what a workflow-backed handler returns: the workflow to start.
+//! - [`WorkflowStart`] is what a workflow-backed handler returns: the run to start of
+//!   the workflow the operation was registered with, its input typed as that workflow
+//!   takes it. The workflow's result type must be the operation's output type, or the
+//!   registration does not compile.
 //!   Cancel requests for the operation cancel that workflow, once its token is known
 //!   to name an operation this handler started: the backing workflow carries the
 //!   completion callback registered with that very token. Any other token is refused

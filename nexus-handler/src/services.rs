@@ -14,12 +14,14 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::operation::Operation;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use temporalio_common::WorkflowDefinition;
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use temporalio_common::protos::temporal::api::common::v1::Payload;
 use temporalio_common::protos::temporal::api::nexus::v1::Link;
@@ -101,16 +103,85 @@ impl NexusServices {
     }
 
     /// Registers a workflow-backed asynchronous operation: `handler` turns the input into
-    /// the workflow to start. The workflow's result must have the operation's output
-    /// shape `O`: it is what the caller receives.
-    pub fn workflow_run<I, O, F, Fut>(mut self, operation: Operation<I, O>, handler: F) -> Self
+    /// the run of `workflow` to start. The caller receives that workflow's result, so
+    /// its output type must be the operation's `O`, and the start's input must be the
+    /// workflow's input type: a mismatch does not compile.
+    ///
+    /// ```
+    /// use nexus_handler::{NexusServices, Operation, WorkflowStart};
+    /// use serde::{Deserialize, Serialize};
+    /// use temporalio_macros::{workflow, workflow_methods};
+    /// use temporalio_sdk::{WorkflowContext, WorkflowResult};
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// pub struct Greet { name: String }
+    ///
+    /// #[workflow]
+    /// #[derive(Default)]
+    /// pub struct Greeter;
+    ///
+    /// #[workflow_methods]
+    /// impl Greeter {
+    ///     #[run]
+    ///     pub async fn run(_ctx: &mut WorkflowContext<Self>, input: Greet) -> WorkflowResult<String> {
+    ///         Ok(format!("hello {}", input.name))
+    ///     }
+    /// }
+    ///
+    /// const GREET: Operation<Greet, String> = Operation::new("greetings.v1", "greet");
+    ///
+    /// let services = NexusServices::new().workflow_run(GREET, Greeter::run, |context, input: Greet| async move {
+    ///     Ok(WorkflowStart::new(format!("greet-{}", context.request_id), "greetings", input))
+    /// });
+    /// assert_eq!(services.names(), ["greetings.v1/greet"]);
+    /// ```
+    ///
+    /// An operation whose output is not the workflow's result is refused by the
+    /// compiler:
+    ///
+    /// ```compile_fail
+    /// # use nexus_handler::{NexusServices, Operation, WorkflowStart};
+    /// # use temporalio_macros::{workflow, workflow_methods};
+    /// # use temporalio_sdk::{WorkflowContext, WorkflowResult};
+    /// # #[workflow]
+    /// # #[derive(Default)]
+    /// # pub struct Greeter;
+    /// # #[workflow_methods]
+    /// # impl Greeter {
+    /// #     #[run]
+    /// #     pub async fn run(_ctx: &mut WorkflowContext<Self>, name: String) -> WorkflowResult<String> {
+    /// #         Ok(format!("hello {name}"))
+    /// #     }
+    /// # }
+    /// // The workflow answers a String; the operation promises a number.
+    /// const COUNT: Operation<String, u32> = Operation::new("greetings.v1", "count");
+    /// let services = NexusServices::new().workflow_run(COUNT, Greeter::run, |_context, name: String| async move {
+    ///     Ok(WorkflowStart::new("count-1", "greetings", name))
+    /// });
+    /// ```
+    pub fn workflow_run<I, O, W, F, Fut>(
+        mut self,
+        operation: Operation<I, O>,
+        workflow: W,
+        handler: F,
+    ) -> Self
     where
         I: DeserializeOwned + Send + 'static,
         O: Serialize + DeserializeOwned + Send + 'static,
+        W: WorkflowDefinition<Output = O>,
+        W::Input: Serialize + Send,
         F: Fn(OperationContext, I) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<WorkflowStart, HandlerError>> + Send + 'static,
+        Fut: Future<Output = Result<WorkflowStart<W::Input>, HandlerError>> + Send + 'static,
     {
-        self.insert(operation, WorkflowRunOperation { operation, handler });
+        self.insert(
+            operation,
+            WorkflowRunOperation {
+                operation,
+                workflow_type: workflow.name().to_owned(),
+                handler,
+                workflow_input: PhantomData::<fn() -> W::Input>,
+            },
+        );
         self
     }
 
@@ -238,17 +309,20 @@ where
     }
 }
 
-struct WorkflowRunOperation<I, O, F> {
+struct WorkflowRunOperation<I, O, F, WI> {
     operation: Operation<I, O>,
+    workflow_type: String,
     handler: F,
+    workflow_input: PhantomData<fn() -> WI>,
 }
 
-impl<I, O, F, Fut> ErasedOperation for WorkflowRunOperation<I, O, F>
+impl<I, O, F, Fut, WI> ErasedOperation for WorkflowRunOperation<I, O, F, WI>
 where
     I: DeserializeOwned + Send + 'static,
     O: Serialize + DeserializeOwned + Send + 'static,
+    WI: Serialize + Send + 'static,
     F: Fn(OperationContext, I) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<WorkflowStart, HandlerError>> + Send + 'static,
+    Fut: Future<Output = Result<WorkflowStart<WI>, HandlerError>> + Send + 'static,
 {
     fn start(
         &self,
@@ -261,9 +335,10 @@ where
             Err(err) => return Box::pin(async move { Err(err) }),
         };
         let future = (self.handler)(context.clone(), input);
+        let workflow_type = self.workflow_type.clone();
         Box::pin(async move {
-            let start = future.await?;
-            let (token, links) = starter.start(&context, start).await?;
+            let start = future.await?.into_json()?;
+            let (token, links) = starter.start(&context, &workflow_type, start).await?;
             Ok(StartOutcome::Async { token, links })
         })
     }

@@ -39,40 +39,32 @@ const OPERATION_TOKEN_HEADER: &str = "Nexus-Operation-Token";
 /// The `type` of a link to a workflow history event, as every Temporal SDK writes it.
 pub(crate) const WORKFLOW_EVENT_LINK_TYPE: &str = "temporal.api.common.v1.Link.WorkflowEvent";
 
-/// The workflow a workflow-backed operation starts.
+/// The run a workflow-run operation starts: the handler's answer. The workflow's type
+/// comes from the workflow it was registered with ([`crate::NexusServices::workflow_run`]),
+/// and `input` has that workflow's input type.
 #[derive(Debug, Clone, PartialEq)]
-pub struct WorkflowStart {
-    /// Workflow type, e.g. `DrewCoordinator`.
-    pub workflow_type: String,
+pub struct WorkflowStart<I> {
     /// Workflow id. Derive it from the input and the request id, so it is unique per
     /// operation and stable across retries.
     pub workflow_id: String,
     /// Task queue of the worker that runs the workflow.
     pub task_queue: String,
     /// The workflow's input, sent as `json/plain`.
-    pub input: serde_json::Value,
+    pub input: I,
     /// Keyword search attributes set at start (name → value), so the run is listed
     /// by them from its first event, before a worker has picked it up.
     pub search_attributes: Vec<(String, String)>,
 }
 
-impl WorkflowStart {
-    /// Starts `workflow_type` as `workflow_id` on `task_queue` with `input`.
-    pub fn new(
-        workflow_type: impl Into<String>,
-        workflow_id: impl Into<String>,
-        task_queue: impl Into<String>,
-        input: &impl serde::Serialize,
-    ) -> Result<Self, HandlerError> {
-        Ok(Self {
-            workflow_type: workflow_type.into(),
+impl<I> WorkflowStart<I> {
+    /// Starts the workflow as `workflow_id` on `task_queue` with `input`.
+    pub fn new(workflow_id: impl Into<String>, task_queue: impl Into<String>, input: I) -> Self {
+        Self {
             workflow_id: workflow_id.into(),
             task_queue: task_queue.into(),
-            input: serde_json::to_value(input).map_err(|err| {
-                HandlerError::permanent_internal(format!("encoding the workflow input: {err}"))
-            })?,
+            input,
             search_attributes: Vec::new(),
-        })
+        }
     }
 
     /// Also sets the Keyword search attribute `name` to `value` at start.
@@ -80,6 +72,21 @@ impl WorkflowStart {
     pub fn keyword(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.search_attributes.push((name.into(), value.into()));
         self
+    }
+}
+
+impl<I: serde::Serialize> WorkflowStart<I> {
+    /// The same start with its input as JSON, as the start request carries it.
+    pub(crate) fn into_json(self) -> Result<WorkflowStart<serde_json::Value>, HandlerError> {
+        let input = serde_json::to_value(&self.input).map_err(|err| {
+            HandlerError::permanent_internal(format!("encoding the workflow input: {err}"))
+        })?;
+        Ok(WorkflowStart {
+            workflow_id: self.workflow_id,
+            task_queue: self.task_queue,
+            input,
+            search_attributes: self.search_attributes,
+        })
     }
 }
 
@@ -100,11 +107,13 @@ impl WorkflowStarter {
         }
     }
 
-    /// Starts the workflow; returns the operation token and a link to the run.
+    /// Starts the workflow of type `workflow_type`; returns the operation token and a
+    /// link to the run.
     pub(crate) async fn start(
         &self,
         context: &OperationContext,
-        start: WorkflowStart,
+        workflow_type: &str,
+        start: WorkflowStart<serde_json::Value>,
     ) -> Result<(String, Vec<Link>), HandlerError> {
         let token = WorkflowRunToken::new(&self.namespace, &start.workflow_id).encode();
         let input = start.input.as_json_payload().map_err(|err| {
@@ -133,7 +142,7 @@ impl WorkflowStarter {
             namespace: self.namespace.clone(),
             workflow_id: start.workflow_id.clone(),
             workflow_type: Some(WorkflowType {
-                name: start.workflow_type.clone(),
+                name: workflow_type.to_owned(),
             }),
             task_queue: Some(TaskQueue {
                 name: start.task_queue.clone(),
@@ -164,7 +173,7 @@ impl WorkflowStarter {
             request.into_request(),
         )
         .await
-        .map_err(|status| start_error(&start, &status))?
+        .map_err(|status| start_error(workflow_type, &start.workflow_id, &status))?
         .into_inner();
         tracing::info!(
             workflow_id = %start.workflow_id,
@@ -304,20 +313,16 @@ pub(crate) fn run_link(namespace: &str, workflow_id: &str, run_id: &str) -> Link
     }
 }
 
-fn start_error(start: &WorkflowStart, status: &Status) -> HandlerError {
+fn start_error(workflow_type: &str, workflow_id: &str, status: &Status) -> HandlerError {
     if status.code() == Code::AlreadyExists {
         // A retry of the same request finds its run (the request id); this is another
         // request naming the same workflow id, which no retry can fix.
         return HandlerError::conflict(format!(
-            "workflow {} is already running for another request",
-            start.workflow_id
+            "workflow {workflow_id} is already running for another request"
         ));
     }
     grpc_error(
-        &format!(
-            "starting {} workflow {}",
-            start.workflow_type, start.workflow_id
-        ),
+        &format!("starting {workflow_type} workflow {workflow_id}"),
         status,
     )
 }
@@ -380,8 +385,7 @@ mod tests {
             let error = grpc_error("starting x", &Status::new(code, "boom"));
             assert_eq!(error.to_string(), format!("{expected}: starting x: boom"));
         }
-        let start = WorkflowStart::new("T", "w-1", "q", &serde_json::json!({})).unwrap();
-        let exists = start_error(&start, &Status::new(Code::AlreadyExists, "dup"));
+        let exists = start_error("T", "w-1", &Status::new(Code::AlreadyExists, "dup"));
         assert_eq!(
             exists.to_string(),
             "CONFLICT (non-retryable): workflow w-1 is already running for another request"

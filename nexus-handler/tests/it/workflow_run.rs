@@ -64,14 +64,17 @@ impl DelayedEcho {
 }
 
 fn echo_services() -> NexusServices {
-    NexusServices::new().workflow_run(ECHO_LATER, |context, request: EchoRequest| async move {
-        WorkflowStart::new(
-            "DelayedEcho",
-            format!("delayed-echo-{}", context.request_id),
-            task_queues::MARKETING_ABM,
-            &request,
-        )
-    })
+    NexusServices::new().workflow_run(
+        ECHO_LATER,
+        DelayedEcho::run,
+        |context, request: EchoRequest| async move {
+            Ok(WorkflowStart::new(
+                format!("delayed-echo-{}", context.request_id),
+                task_queues::MARKETING_ABM,
+                request,
+            ))
+        },
+    )
 }
 
 /// Runs `body` against a dev server where the `marketing-abm` endpoint is served by a
