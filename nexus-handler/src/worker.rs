@@ -45,8 +45,9 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::caller::{CallerInfo, CallerPolicy};
 use crate::context::OperationContext;
-use crate::error::HandlerError;
-use crate::services::{CancelAuthorization, NexusServices, StartOutcome};
+use crate::dispatch::Dispatch;
+use crate::error::{HandlerError, HandlerErrorKind};
+use crate::services::{NexusServices, StartOutcome};
 use crate::workflow_run::WorkflowStarter;
 
 /// How a [`NexusWorker`] runs.
@@ -101,11 +102,9 @@ pub struct NexusWorker {
 
 /// What every task handler needs.
 struct Shared {
-    services: NexusServices,
+    dispatch: Dispatch,
     /// A client for the worker's namespace, handed to handlers in their context.
     client: Client,
-    starter: Arc<WorkflowStarter>,
-    policy: CallerPolicy,
     /// Abort handles of running handlers, by task token, for core's `CancelTask`.
     running: Mutex<HashMap<Vec<u8>, AbortHandle>>,
     metrics: Option<NexusMetrics>,
@@ -158,7 +157,7 @@ impl NexusWorker {
         )
         .context("creating the handlers' Temporal client")?;
         let starter = WorkflowStarter::new(
-            connection,
+            connection.workflow_service(),
             options.namespace.clone(),
             options.identity.clone(),
         );
@@ -166,10 +165,12 @@ impl NexusWorker {
             core: Arc::new(core),
             _runtime: runtime,
             shared: Arc::new(Shared {
-                services,
+                dispatch: Dispatch {
+                    services,
+                    policy: options.caller_policy.clone(),
+                    starter: Arc::new(starter),
+                },
                 client,
-                starter: Arc::new(starter),
-                policy: options.caller_policy.clone(),
                 running: Mutex::new(HashMap::new()),
                 metrics: options.metrics.clone().map(NexusMetrics::new),
             }),
@@ -185,8 +186,8 @@ impl NexusWorker {
         tracing::info!(
             namespace = %self.options.namespace,
             task_queue = %self.options.task_queue,
-            operations = ?self.shared.services.names(),
-            callers = ?self.shared.policy,
+            operations = ?self.shared.dispatch.services.names(),
+            callers = ?self.shared.dispatch.policy,
             "Nexus worker polling"
         );
         // Shutdown is a separate task so the poll below is never dropped mid-way
@@ -324,19 +325,6 @@ async fn handle_task(
             let _ = span.set_parent(crate::trace::parent_from_nexus_header(&request.header));
             let started = Instant::now();
             let (service, operation) = (start.service.clone(), start.operation.clone());
-            if let Err(refusal) =
-                shared
-                    .policy
-                    .check(caller.as_ref(), &start.service, &start.operation)
-            {
-                span.in_scope(|| {
-                    tracing::warn!(caller = ?caller, reason = %refusal, "Nexus caller refused");
-                });
-                if let Some(metrics) = &shared.metrics {
-                    metrics.record(&service, &operation, "refused", started.elapsed());
-                }
-                return failure_status(refusal);
-            }
             let context = OperationContext {
                 endpoint,
                 service: start.service,
@@ -351,8 +339,8 @@ async fn handle_task(
                 client: Some(shared.client.clone()),
             };
             let outcome = shared
-                .services
-                .start(context, start.payload, Arc::clone(&shared.starter))
+                .dispatch
+                .start(context, start.payload)
                 .instrument(span.clone())
                 .await;
             span.in_scope(|| log_outcome(&outcome));
@@ -383,32 +371,11 @@ async fn handle_task(
             } else {
                 cancel.operation_token
             };
-            let result = match asking.as_ref().map(|asking| {
-                shared
-                    .policy
-                    .check(Some(asking), &cancel.service, &cancel.operation)
-            }) {
-                Some(Err(refusal)) => Err(refusal),
-                _ => {
-                    let authorize = cancel_authorization(
-                        shared.policy.clone(),
-                        asking,
-                        cancel.service.clone(),
-                        cancel.operation.clone(),
-                    );
-                    shared
-                        .services
-                        .cancel(
-                            &cancel.service,
-                            &cancel.operation,
-                            token,
-                            Arc::clone(&shared.starter),
-                            authorize,
-                        )
-                        .instrument(span.clone())
-                        .await
-                }
-            };
+            let result = shared
+                .dispatch
+                .cancel(&cancel.service, &cancel.operation, token, asking)
+                .instrument(span.clone())
+                .await;
             match result {
                 Ok(()) => completed(response::Variant::CancelOperation(
                     CancelOperationResponse {},
@@ -427,29 +394,6 @@ async fn handle_task(
     }
 }
 
-/// Admits a cancel of `service/operation` when the caller that started the operation
-/// is admitted by `policy`, and the caller asking (if the request names one) is that
-/// same namespace.
-fn cancel_authorization(
-    policy: CallerPolicy,
-    asking: Option<CallerInfo>,
-    service: String,
-    operation: String,
-) -> CancelAuthorization {
-    Box::new(move |started_by: Option<&CallerInfo>| {
-        policy.check(started_by, &service, &operation)?;
-        match (asking, started_by) {
-            (Some(asking), Some(started_by)) if asking.namespace != started_by.namespace => {
-                Err(HandlerError::unauthorized(format!(
-                    "caller namespace {:?} did not start this {service}/{operation} operation",
-                    asking.namespace
-                )))
-            }
-            _ => Ok(()),
-        }
-    })
-}
-
 fn log_outcome(outcome: &Result<StartOutcome, HandlerError>) {
     match outcome {
         Ok(StartOutcome::Sync(_)) => tracing::info!("Nexus operation answered"),
@@ -457,6 +401,7 @@ fn log_outcome(outcome: &Result<StartOutcome, HandlerError>) {
         Err(err) if err.is_retryable() => {
             tracing::warn!(error = %err, "Nexus operation will be retried")
         }
+        Err(err) if is_refusal(err) => tracing::warn!(reason = %err, "Nexus caller refused"),
         Err(err) => tracing::info!(error = %err, "Nexus operation refused or failed"),
     }
 }
@@ -468,8 +413,20 @@ fn outcome_label(outcome: &Result<StartOutcome, HandlerError>) -> &'static str {
         Ok(StartOutcome::Async { .. }) => "started",
         Err(err) if err.is_operation_outcome() => "operation_failed",
         Err(err) if err.is_retryable() => "retryable_error",
+        Err(err) if is_refusal(err) => "refused",
         Err(_) => "rejected",
     }
+}
+
+/// The caller policy said no.
+fn is_refusal(err: &HandlerError) -> bool {
+    matches!(
+        err,
+        HandlerError::Handler {
+            kind: HandlerErrorKind::Unauthorized,
+            ..
+        }
+    )
 }
 
 /// The handler's metrics: `nexus_operations_total` and

@@ -13,7 +13,6 @@
 
 use std::collections::HashMap;
 
-use temporalio_client::Connection;
 use temporalio_client::grpc::WorkflowService;
 use temporalio_client::tonic::{Code, IntoRequest, Status};
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
@@ -90,18 +89,23 @@ impl<I: serde::Serialize> WorkflowStart<I> {
     }
 }
 
-/// Starts and cancels backing workflows in the handler's own namespace.
-#[derive(Debug, Clone)]
+/// Starts and cancels backing workflows in the handler's own namespace, through the
+/// client's `WorkflowService` (the test harness gives it an in-memory one).
+#[derive(Clone)]
 pub(crate) struct WorkflowStarter {
-    connection: Connection,
+    service: Box<dyn WorkflowService>,
     namespace: String,
     identity: String,
 }
 
 impl WorkflowStarter {
-    pub(crate) fn new(connection: Connection, namespace: String, identity: String) -> Self {
+    pub(crate) fn new(
+        service: Box<dyn WorkflowService>,
+        namespace: String,
+        identity: String,
+    ) -> Self {
         Self {
-            connection,
+            service,
             namespace,
             identity,
         }
@@ -168,13 +172,13 @@ impl WorkflowStarter {
             header: crate::trace::tracer_data_header(),
             ..Default::default()
         };
-        let response = WorkflowService::start_workflow_execution(
-            &mut self.connection.clone(),
-            request.into_request(),
-        )
-        .await
-        .map_err(|status| start_error(workflow_type, &start.workflow_id, &status))?
-        .into_inner();
+        let response = self
+            .service
+            .clone()
+            .start_workflow_execution(request.into_request())
+            .await
+            .map_err(|status| start_error(workflow_type, &start.workflow_id, &status))?
+            .into_inner();
         tracing::info!(
             workflow_id = %start.workflow_id,
             run_id = %response.run_id,
@@ -222,11 +226,11 @@ impl WorkflowStarter {
             reason: "canceled by the Nexus caller".to_owned(),
             ..Default::default()
         };
-        match WorkflowService::request_cancel_workflow_execution(
-            &mut self.connection.clone(),
-            request.into_request(),
-        )
-        .await
+        match self
+            .service
+            .clone()
+            .request_cancel_workflow_execution(request.into_request())
+            .await
         {
             Ok(_) => {
                 tracing::info!(workflow_id = %decoded.workflow_id, "backing workflow cancel requested");
@@ -261,11 +265,11 @@ impl WorkflowStarter {
                 run_id: String::new(),
             }),
         };
-        let description = match WorkflowService::describe_workflow_execution(
-            &mut self.connection.clone(),
-            request.into_request(),
-        )
-        .await
+        let description = match self
+            .service
+            .clone()
+            .describe_workflow_execution(request.into_request())
+            .await
         {
             Ok(response) => response.into_inner(),
             Err(status) if status.code() == Code::NotFound => return Err(unknown()),

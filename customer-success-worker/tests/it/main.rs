@@ -9,6 +9,7 @@
 //! The monitor end to end, with GTM and Marketing answering, lives in `system-tests`.
 
 mod get_account_health;
+mod handlers;
 mod harness;
 mod replay;
 mod store;

@@ -10,6 +10,7 @@
 //! Campaign launches end to end, with the GTM side, live in `system-tests`.
 
 mod check_abm_program;
+mod handlers;
 mod harness;
 mod replay;
 mod seed;
