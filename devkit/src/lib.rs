@@ -20,6 +20,8 @@
 //!   what a test waits for before a step that needs that worker within a deadline.
 //! - [`ports`]: free loopback ports and "is this port taken?" checks.
 //! - [`process`]: child processes logging to a file, stopped gracefully.
+//! - [`python_sdk`]: Temporal's Python SDK from PyPI, for the test that calls the
+//!   services from a Python workflow.
 //! - [`probe`]: a test caller workflow that calls one Nexus operation and reports
 //!   what it saw.
 //! - [`replay`]: replays every recorded history of a workflow through its current code.
@@ -36,6 +38,7 @@ pub mod ports;
 pub mod postgres;
 pub mod probe;
 pub mod process;
+pub mod python_sdk;
 pub mod replay;
 pub mod table_dump;
 pub mod temporal_cli;

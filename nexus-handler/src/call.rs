@@ -20,13 +20,24 @@
 //! contract descriptor ([`crate::Operation`]), the same descriptor its
 //! handler is registered with.
 //!
-//! ```ignore
+//! ```no_run
+//! # use nexus_handler::{NexusCallError, Operation};
+//! # use serde::{Deserialize, Serialize};
+//! # #[derive(Serialize)] struct AbmCheckRequest { account_id: String }
+//! # #[derive(Deserialize)] struct AbmCheckResponse { in_abm_program: bool }
+//! # const CHECK_ABM_PROGRAM: Operation<AbmCheckRequest, AbmCheckResponse> =
+//! #     Operation::new("marketing.abm.v1", "checkAbmProgram");
+//! # const MARKETING_ABM_ENDPOINT: &str = "marketing-abm";
+//! # async fn step<W>(ctx: &temporalio_sdk::WorkflowContext<W>, account_id: String) -> String {
+//! # let deadline = std::time::Duration::from_secs(10);
 //! let request = AbmCheckRequest { account_id };
 //! match nexus_handler::call(ctx, MARKETING_ABM_ENDPOINT, CHECK_ABM_PROGRAM, &request, deadline).await {
-//!     Ok(answer) => use_the(answer),
-//!     Err(NexusCallError::TimedOut { .. }) => no_answer_in_time(),
-//!     Err(err) => failed(err.message()),
+//!     Ok(answer) if answer.in_abm_program => "in a program".to_owned(),
+//!     Ok(_) => "in no program".to_owned(),
+//!     Err(NexusCallError::TimedOut { .. }) => "no answer in time".to_owned(),
+//!     Err(err) => format!("failed: {}", err.message()),
 //! }
+//! # }
 //! ```
 //!
 //! [`NexusCall`] adds the options a call may need (a Nexus header, the cancellation

@@ -54,7 +54,21 @@
 //!   completion callback registered with that very token. Any other token is refused
 //!   as `NOT_FOUND`, and nothing is canceled.
 //!
-//! ```ignore
+//! ```no_run
+//! # use nexus_handler::{CallerPolicy, HandlerError, NexusServices, NexusWorker, NexusWorkerOptions, Operation};
+//! # use serde::{Deserialize, Serialize};
+//! # #[derive(Serialize, Deserialize)] struct AbmCheckRequest { account_id: String }
+//! # #[derive(Serialize, Deserialize)] struct AbmCheckResponse { in_abm_program: bool }
+//! # const CHECK_ABM_PROGRAM: Operation<AbmCheckRequest, AbmCheckResponse> =
+//! #     Operation::new("marketing.abm.v1", "checkAbmProgram");
+//! # #[derive(Clone)] struct Store;
+//! # impl Store {
+//! #     async fn check_abm_program(&self, _: &str) -> Result<AbmCheckResponse, HandlerError> {
+//! #         Ok(AbmCheckResponse { in_abm_program: true })
+//! #     }
+//! # }
+//! # async fn serve(connection: temporalio_client::Connection, store: Store,
+//! #     shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
 //! let services = NexusServices::new()
 //!     .sync(CHECK_ABM_PROGRAM, move |_ctx, request: AbmCheckRequest| {
 //!         let store = store.clone();
@@ -63,6 +77,8 @@
 //! let options = NexusWorkerOptions::new("marketing", "marketing-abm",
 //!     CallerPolicy::allow_namespaces(["gtm"]), "marketing-worker");
 //! NexusWorker::new(connection, options, services).await?.run(shutdown).await?;
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! **Calling** (a workflow in the caller's namespace):
@@ -76,13 +92,24 @@
 //! - [`NexusCall`] adds a Nexus header and the cancellation type, and splits start from
 //!   result for a caller that wants the operation token as soon as it starts.
 //!
-//! ```ignore
+//! ```no_run
+//! # use nexus_handler::{NexusCallError, Operation};
+//! # use serde::{Deserialize, Serialize};
+//! # #[derive(Serialize)] struct AbmCheckRequest { account_id: String }
+//! # #[derive(Deserialize)] struct AbmCheckResponse { in_abm_program: bool }
+//! # const CHECK_ABM_PROGRAM: Operation<AbmCheckRequest, AbmCheckResponse> =
+//! #     Operation::new("marketing.abm.v1", "checkAbmProgram");
+//! # enum AbmOutcome { Available(AbmCheckResponse), Unavailable(String) }
+//! # impl AbmOutcome { fn unavailable(why: &str) -> Self { Self::Unavailable(why.to_owned()) } }
+//! # async fn step<W>(ctx: &temporalio_sdk::WorkflowContext<W>, request: AbmCheckRequest) -> AbmOutcome {
+//! # let deadline = std::time::Duration::from_secs(10);
 //! let answer = nexus_handler::call(ctx, "marketing-abm", CHECK_ABM_PROGRAM, &request, deadline).await;
 //! match answer {
 //!     Ok(answer) => AbmOutcome::Available(answer),
 //!     Err(NexusCallError::TimedOut { .. }) => AbmOutcome::unavailable("no answer in time"),
 //!     Err(err) => AbmOutcome::unavailable(err.message()),
 //! }
+//! # }
 //! ```
 //!
 //! # Layout

@@ -200,6 +200,17 @@ impl NexusServices {
             .collect()
     }
 
+    /// The services with at least one registered operation, sorted.
+    pub fn services(&self) -> Vec<String> {
+        let mut services: Vec<String> = self
+            .operations
+            .keys()
+            .map(|(service, _)| service.clone())
+            .collect();
+        services.dedup();
+        services
+    }
+
     pub(crate) async fn start(
         &self,
         context: OperationContext,

@@ -57,6 +57,18 @@ pub fn split_list(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every set, non-empty variable whose name starts with `prefix`: (the rest of the
+/// name, the value), sorted by name.
+pub fn with_prefix(prefix: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = std::env::vars()
+        .filter(|(_, value)| !value.is_empty())
+        .filter_map(|(name, value)| Some((name.strip_prefix(prefix)?.to_owned(), value)))
+        .filter(|(rest, _)| !rest.is_empty())
+        .collect();
+    found.sort();
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,6 +60,10 @@ pub struct HostConfig {
     /// Namespaces whose workflows may call this team's Nexus services
     /// (`<PREFIX>_ALLOWED_CALLER_NAMESPACES`, comma-separated).
     pub allowed_caller_namespaces: Vec<String>,
+    /// One service's own allowlist, in place of the worker's, keyed by the service's
+    /// variable suffix (`<PREFIX>_ALLOWED_CALLER_NAMESPACES_GTM_ACCOUNTS_V1` for
+    /// `gtm.accounts.v1`; see [`service_variable_suffix`]).
+    pub service_caller_namespaces: Vec<(String, Vec<String>)>,
     /// Serve Nexus requests that carry no caller namespace
     /// (`<PREFIX>_ALLOW_UNIDENTIFIED_CALLERS`, default `false`).
     pub allow_unidentified_callers: bool,
@@ -81,6 +85,10 @@ impl HostConfig {
                 &var("ALLOWED_CALLER_NAMESPACES"),
                 team.caller_namespaces,
             ),
+            service_caller_namespaces: env::with_prefix(&var("ALLOWED_CALLER_NAMESPACES_"))
+                .into_iter()
+                .map(|(suffix, value)| (suffix, env::split_list(&value)))
+                .collect(),
             allow_unidentified_callers: env::bool_or(&var("ALLOW_UNIDENTIFIED_CALLERS"), false)?,
             max_concurrent_nexus_tasks: env::parse_or(
                 &var("MAX_CONCURRENT_NEXUS_TASKS"),
@@ -99,6 +107,7 @@ impl HostConfig {
             temporal: TemporalSettings::local(address, team.namespace, team.service)?,
             task_queue: team.task_queue.to_owned(),
             allowed_caller_namespaces: env::split_list(team.caller_namespaces),
+            service_caller_namespaces: Vec::new(),
             allow_unidentified_callers: false,
             max_concurrent_nexus_tasks: 32,
             metrics_bind: None,
@@ -106,9 +115,33 @@ impl HostConfig {
     }
 
     /// The Nexus worker shares the SDK worker's namespace, task queue and identity.
-    fn nexus_options(&self, metrics: Option<Arc<dyn CoreMeter>>) -> NexusWorkerOptions {
-        let policy = CallerPolicy::allow_namespaces(self.allowed_caller_namespaces.clone())
+    /// Its caller policy admits the worker's allowlist, or a service's own where one is
+    /// set; one set for a service the worker does not serve is an error that names it.
+    fn nexus_options(
+        &self,
+        services: &NexusServices,
+        metrics: Option<Arc<dyn CoreMeter>>,
+    ) -> anyhow::Result<NexusWorkerOptions> {
+        let mut policy = CallerPolicy::allow_namespaces(self.allowed_caller_namespaces.clone())
             .with_unidentified_callers(self.allow_unidentified_callers);
+        let served = services.services();
+        for (suffix, namespaces) in &self.service_caller_namespaces {
+            let Some(service) = served
+                .iter()
+                .find(|service| service_variable_suffix(service) == *suffix)
+            else {
+                let known: Vec<String> = served
+                    .iter()
+                    .map(|service| format!("{service} (…_{})", service_variable_suffix(service)))
+                    .collect();
+                anyhow::bail!(
+                    "…_ALLOWED_CALLER_NAMESPACES_{suffix} is set, but {} serves no service named so; it serves {}",
+                    self.service,
+                    known.join(", ")
+                );
+            };
+            policy = policy.for_service(service.clone(), namespaces.clone());
+        }
         let mut options = NexusWorkerOptions::new(
             self.temporal.namespace.clone(),
             self.task_queue.clone(),
@@ -117,8 +150,23 @@ impl HostConfig {
         );
         options.max_concurrent_tasks = self.max_concurrent_nexus_tasks;
         options.metrics = metrics;
-        options
+        Ok(options)
     }
+}
+
+/// How a service is named in a variable: upper case, every character that is not a
+/// letter or a digit an underscore (`gtm.accounts.v1` → `GTM_ACCOUNTS_V1`).
+pub fn service_variable_suffix(service: &str) -> String {
+    service
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// A team's worker process, connected and serving metrics, waiting for its
@@ -184,14 +232,10 @@ impl WorkerHost {
         } = self;
         let service = config.service;
         let nexus = match nexus {
-            Some(services) => Some(
-                NexusWorker::new(
-                    connection.clone(),
-                    config.nexus_options(meter.clone()),
-                    services,
-                )
-                .await?,
-            ),
+            Some(services) => {
+                let options = config.nexus_options(&services, meter.clone())?;
+                Some(NexusWorker::new(connection.clone(), options, services).await?)
+            }
             None => None,
         };
         let telemetry = TelemetryOptions::builder().maybe_metrics(meter).build();
@@ -253,5 +297,78 @@ impl WorkerHost {
         };
         tracing::info!("{service} stopped");
         crate::first_error(workflows, nexus)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nexus_handler::{HandlerError, Operation};
+
+    use super::*;
+
+    const TEAM: Team = Team {
+        service: "test-worker",
+        env_prefix: "TEST",
+        namespace: "gtm",
+        task_queue: "gtm-coordinator",
+        caller_namespaces: "marketing,customer-success",
+        metrics_bind: "127.0.0.1:0",
+    };
+
+    fn services() -> NexusServices {
+        let answer = |_, text: String| async move { Ok::<_, HandlerError>(text) };
+        NexusServices::new()
+            .sync(
+                Operation::<String, String>::new("gtm.accounts.v1", "get"),
+                answer,
+            )
+            .sync(
+                Operation::<String, String>::new("gtm.coordinator.v1", "run"),
+                answer,
+            )
+    }
+
+    #[test]
+    fn a_service_is_named_in_a_variable_in_upper_case_with_underscores() {
+        assert_eq!(
+            service_variable_suffix("gtm.accounts.v1"),
+            "GTM_ACCOUNTS_V1"
+        );
+        assert_eq!(service_variable_suffix("cs-health.v2"), "CS_HEALTH_V2");
+    }
+
+    #[test]
+    fn a_service_can_have_its_own_allowlist_and_the_others_keep_the_workers() {
+        let mut config = HostConfig::local(&TEAM, "127.0.0.1:7233").unwrap();
+        config.service_caller_namespaces = vec![(
+            "GTM_ACCOUNTS_V1".to_owned(),
+            vec!["customer-success".to_owned()],
+        )];
+        let options = config.nexus_options(&services(), None).unwrap();
+        let policy = &options.caller_policy;
+        assert_eq!(
+            policy.allowed_namespaces("gtm.accounts.v1"),
+            ["customer-success"]
+        );
+        assert_eq!(
+            policy.allowed_namespaces("gtm.coordinator.v1"),
+            ["marketing", "customer-success"]
+        );
+    }
+
+    #[test]
+    fn an_allowlist_for_a_service_the_worker_does_not_serve_is_an_error_naming_it() {
+        let mut config = HostConfig::local(&TEAM, "127.0.0.1:7233").unwrap();
+        config.service_caller_namespaces =
+            vec![("GTM_ACOUNTS_V1".to_owned(), vec!["gtm".to_owned()])];
+        let err = config
+            .nexus_options(&services(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("_ALLOWED_CALLER_NAMESPACES_GTM_ACOUNTS_V1"),
+            "{err}"
+        );
+        assert!(err.contains("gtm.accounts.v1 (…_GTM_ACCOUNTS_V1)"), "{err}");
     }
 }

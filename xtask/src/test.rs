@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use devkit::{browser, docker, paths, ports, postgres, temporal_cli};
+use devkit::{browser, docker, paths, ports, postgres, python_sdk, temporal_cli};
 
 /// The compose tests' module: run on their own, one at a time, after the rest.
 const COMPOSE_TESTS: &str = "compose::";
@@ -30,6 +30,8 @@ fn run_phases(phases: &mut Phases, extra: &[String]) -> anyhow::Result<()> {
     let mut step = |what: &str| phases.begin(what);
     step("installing the Temporal CLI");
     let cli = temporal_cli::ensure_installed()?;
+    step("installing Temporal's Python SDK (the interop test's caller)");
+    python_sdk::ensure_installed()?;
     step("installing PostgreSQL");
     let pg_bin = postgres::ensure_installed()?;
     step("installing Chromium and chromedriver");

@@ -2,12 +2,8 @@
 //! the server's Nexus HTTP API: the caller policy, and a token must name an operation
 //! this handler started. A refused cancel cancels nothing.
 
-use devkit::dev_server::DevServer;
-use devkit::nexus_endpoints;
-use devkit::probe::{self, ProbeRequest, unique_suffix};
 use nexus_handler::WorkflowRunToken;
 use serde_json::json;
-use shared_contracts::names::{endpoints, namespaces, task_queues};
 use temporalio_client::{
     Client, UntypedWorkflow, WorkflowDescribeOptions, WorkflowExecutionStatus, WorkflowListOptions,
     WorkflowStartOptions, WorkflowTerminateOptions,
@@ -16,6 +12,8 @@ use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::caller::{Case, call_from};
+use crate::server::{CALLER, HANDLER, OUTSIDER, TASK_QUEUE, TestServer, unique_suffix};
 use crate::workflow_run::{ECHO_LATER, with_echo_handler};
 
 /// A link naming a calling workflow in `namespace`, as the server writes it.
@@ -25,19 +23,13 @@ fn link_from(namespace: &str) -> String {
     )
 }
 
-/// `POST .../{service}/{operation}/cancel` on the `marketing-abm` endpoint, with the
-/// token in the `Nexus-Operation-Token` header and, when given, a `Nexus-Link`:
-/// (status, body).
-async fn cancel_over_http(server: &DevServer, token: &str, link: Option<&str>) -> (u16, String) {
-    let connection = server.connect("nexus-handler-it-http").await.unwrap();
-    let endpoint = nexus_endpoints::find(&connection, endpoints::MARKETING_ABM)
-        .await
-        .unwrap()
-        .expect("the marketing-abm endpoint");
-    let address = server.http_address().expect("the test server's HTTP port");
+/// `POST .../{service}/{operation}/cancel` on the test endpoint, with the token in the
+/// `Nexus-Operation-Token` header and, when given, a `Nexus-Link`: (status, body).
+async fn cancel_over_http(server: &TestServer, token: &str, link: Option<&str>) -> (u16, String) {
+    let address = server.http_address();
     let path = format!(
         "/nexus/endpoints/{}/services/{}/{}/cancel",
-        endpoint.id, ECHO_LATER.service, ECHO_LATER.name
+        server.endpoint_id, ECHO_LATER.service, ECHO_LATER.name
     );
     let link = link
         .map(|link| format!("Nexus-Link: {link}\r\n"))
@@ -81,14 +73,14 @@ async fn a_forged_token_cancels_nothing() {
                         .as_json_payload()
                         .unwrap(),
                 ]),
-                WorkflowStartOptions::new(task_queues::MARKETING_ABM, bystander.clone()).build(),
+                WorkflowStartOptions::new(TASK_QUEUE, bystander.clone()).build(),
             )
             .await
             .unwrap();
         // Its token is easy to write: the format is public.
-        let forged = WorkflowRunToken::new(namespaces::MARKETING, &bystander).encode();
-        let gtm = link_from(namespaces::GTM);
-        for link in [None, Some(gtm.as_str())] {
+        let forged = WorkflowRunToken::new(HANDLER, &bystander).encode();
+        let admitted = link_from(CALLER);
+        for link in [None, Some(admitted.as_str())] {
             let (status, response) = cancel_over_http(&server, &forged, link).await;
             assert_eq!(status, 404, "{response}");
             assert!(
@@ -98,7 +90,7 @@ async fn a_forged_token_cancels_nothing() {
         }
         // A token for a workflow that does not exist reads the same: a refusal says
         // nothing about which workflows exist.
-        let nothing = WorkflowRunToken::new(namespaces::MARKETING, "no-such-workflow").encode();
+        let nothing = WorkflowRunToken::new(HANDLER, "no-such-workflow").encode();
         let (status, response) = cancel_over_http(&server, &nothing, None).await;
         assert_eq!(status, 404, "{response}");
         assert!(
@@ -127,31 +119,24 @@ async fn a_forged_token_cancels_nothing() {
 #[tokio::test]
 async fn a_cancel_from_a_namespace_outside_the_allowlist_is_refused() {
     with_echo_handler(|server, client| async move {
-        // A real operation, started by a workflow in gtm (admitted), running long.
-        let mut request = ProbeRequest::new(
-            endpoints::MARKETING_ABM,
-            ECHO_LATER.service,
-            ECHO_LATER.name,
-            json!({"text": "long", "delay_secs": 600}),
-        );
-        request.timeout_secs = 900;
-        let caller = probe::run_probe(&server, namespaces::GTM, request);
+        // A real operation, started by a workflow in an admitted namespace, running long.
+        let caller = call_from(&server, CALLER, Case::echo("long", 600, 900));
         let test = async {
             let backing = backing_workflow(&client).await;
-            let token = WorkflowRunToken::new(namespaces::MARKETING, &backing).encode();
+            let token = WorkflowRunToken::new(HANDLER, &backing).encode();
 
-            let foreign = link_from(namespaces::CUSTOMER_SUCCESS);
+            let foreign = link_from(OUTSIDER);
             let (status, response) = cancel_over_http(&server, &token, Some(&foreign)).await;
             assert_eq!(status, 403, "{response}");
             assert!(
                 response.contains(
-                    "caller namespace \\\"customer-success\\\" is not allowed to call test.echo.v1/echoLater"
+                    "caller namespace \\\"outsider\\\" is not allowed to call test.echo.v1/echoLater"
                 ) || response.contains(
-                    "caller namespace \"customer-success\" is not allowed to call test.echo.v1/echoLater"
+                    "caller namespace \"outsider\" is not allowed to call test.echo.v1/echoLater"
                 ),
                 "{response}"
             );
-            assert!(!response.contains("gtm"), "the refusal lists no allowlist: {response}");
+            assert!(!response.contains(CALLER), "the refusal lists no allowlist: {response}");
             assert_eq!(
                 status_of(&client, &backing).await,
                 WorkflowExecutionStatus::Running,
@@ -165,7 +150,7 @@ async fn a_cancel_from_a_namespace_outside_the_allowlist_is_refused() {
                 .unwrap();
         };
         let (run, ()) = tokio::join!(caller, test);
-        assert_eq!(run.unwrap().outcome.outcome, "failed");
+        assert_eq!(run.seen.variant, "failed", "{:?}", run.seen);
         server
     })
     .await;

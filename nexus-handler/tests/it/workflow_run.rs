@@ -1,14 +1,12 @@
 use std::time::Duration;
 
-use devkit::dev_server::DevServer;
-use devkit::nexus_endpoints;
-use devkit::probe::{self, ProbeRequest};
-use nexus_handler::WorkflowRunToken;
-use nexus_handler::{CallerPolicy, NexusServices, NexusWorker, NexusWorkerOptions, WorkflowStart};
+use crate::caller::{Case, call_from};
+use crate::server::{CALLER, HANDLER, TASK_QUEUE, TestServer};
+use nexus_handler::{
+    CallerPolicy, NexusServices, NexusWorker, NexusWorkerOptions, Operation, WorkflowRunToken,
+    WorkflowStart,
+};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use shared_contracts::names::{ENDPOINTS, endpoints, namespaces, task_queues};
-use shared_contracts::operation::Operation;
 use temporalio_client::{Client, ClientOptions, WorkflowDescribeOptions, WorkflowExecutionStatus};
 use temporalio_common::protos::temporal::api::common::v1::link;
 use temporalio_common::protos::temporal::api::enums::v1::EventType;
@@ -70,32 +68,30 @@ fn echo_services() -> NexusServices {
         |context, request: EchoRequest| async move {
             Ok(WorkflowStart::new(
                 format!("delayed-echo-{}", context.request_id),
-                task_queues::MARKETING_ABM,
+                TASK_QUEUE,
                 request,
             ))
         },
     )
 }
 
-/// Runs `body` against a dev server where the `marketing-abm` endpoint is served by a
-/// Nexus worker with the echo operation, and an SDK worker runs `DelayedEcho`.
+/// Runs `body` against a dev server where the test endpoint is served by a Nexus worker
+/// with the echo operation, admitting callers from [`CALLER`], and an SDK worker runs
+/// `DelayedEcho`.
 pub(crate) async fn with_echo_handler<F, Fut>(body: F)
 where
-    F: FnOnce(DevServer, Client) -> Fut,
-    Fut: std::future::Future<Output = DevServer>,
+    F: FnOnce(TestServer, Client) -> Fut,
+    Fut: std::future::Future<Output = TestServer>,
 {
-    let server = DevServer::start_for_tests().await.unwrap();
-    let connection = server.connect("nexus-handler-it").await.unwrap();
-    nexus_endpoints::ensure(&connection, &ENDPOINTS)
-        .await
-        .unwrap();
+    let server = TestServer::start().await;
+    let connection = server.connect("nexus-handler-it").await;
 
     let nexus = NexusWorker::new(
         connection.clone(),
         NexusWorkerOptions::new(
-            namespaces::MARKETING,
-            task_queues::MARKETING_ABM,
-            CallerPolicy::allow_namespaces([namespaces::GTM]),
+            HANDLER,
+            TASK_QUEUE,
+            CallerPolicy::allow_namespaces([CALLER]),
             "nexus-handler-it",
         ),
         echo_services(),
@@ -107,13 +103,9 @@ where
         let _ = nexus_stopped.await;
     }));
 
-    let client = Client::new(
-        connection,
-        ClientOptions::new(namespaces::MARKETING).build(),
-    )
-    .unwrap();
+    let client = Client::new(connection, ClientOptions::new(HANDLER).build()).unwrap();
     let runtime = Runtime::from_current_tokio(Default::default()).unwrap();
-    let options = WorkerOptions::new(task_queues::MARKETING_ABM)
+    let options = WorkerOptions::new(TASK_QUEUE)
         .register_workflow::<DelayedEcho>()
         .unwrap()
         .build();
@@ -133,20 +125,9 @@ where
 #[tokio::test]
 async fn a_workflow_backed_operation_completes_through_the_callback() {
     with_echo_handler(|server, _client| async move {
-        let run = probe::run_probe(
-            &server,
-            namespaces::GTM,
-            ProbeRequest::new(
-                endpoints::MARKETING_ABM,
-                ECHO_LATER.service,
-                ECHO_LATER.name,
-                json!({"text": "hello nexus", "delay_secs": 1}),
-            ),
-        )
-        .await
-        .unwrap();
-        assert_eq!(run.outcome.outcome, "completed", "{:?}", run.outcome);
-        assert_eq!(run.outcome.output, Some(json!({"echo": "HELLO NEXUS"})));
+        let run = call_from(&server, CALLER, Case::echo("hello nexus", 1, 30)).await;
+        assert_eq!(run.seen.variant, "completed", "{:?}", run.seen);
+        assert_eq!(run.seen.detail, "HELLO NEXUS");
         assert_eq!(
             run.nexus_events(),
             [
@@ -157,10 +138,9 @@ async fn a_workflow_backed_operation_completes_through_the_callback() {
         );
 
         // The token names the backing workflow, and the caller's Started event links
-        // to its run in the marketing namespace.
-        let token =
-            WorkflowRunToken::decode(run.outcome.operation_token.as_deref().unwrap()).unwrap();
-        assert_eq!(token.namespace, namespaces::MARKETING);
+        // to its run in the handler's namespace.
+        let token = WorkflowRunToken::decode(run.started_token().unwrap()).unwrap();
+        assert_eq!(token.namespace, HANDLER);
         assert!(token.workflow_id.starts_with("delayed-echo-"));
         let started = run
             .history
@@ -172,7 +152,7 @@ async fn a_workflow_backed_operation_completes_through_the_callback() {
             _ => None,
         });
         let linked = linked.expect("NexusOperationStarted links to the backing run");
-        assert_eq!(linked.namespace, namespaces::MARKETING);
+        assert_eq!(linked.namespace, HANDLER);
         assert_eq!(linked.workflow_id, token.workflow_id);
         server
     })
@@ -182,17 +162,8 @@ async fn a_workflow_backed_operation_completes_through_the_callback() {
 #[tokio::test]
 async fn cancelling_the_operation_cancels_the_backing_workflow() {
     with_echo_handler(|server, client| async move {
-        let mut request = ProbeRequest::new(
-            endpoints::MARKETING_ABM,
-            ECHO_LATER.service,
-            ECHO_LATER.name,
-            json!({"text": "never", "delay_secs": 600}),
-        );
-        request.cancel_after_start = true;
-        let run = probe::run_probe(&server, namespaces::GTM, request)
-            .await
-            .unwrap();
-        assert_eq!(run.outcome.outcome, "canceled", "{:?}", run.outcome);
+        let run = call_from(&server, CALLER, Case::CancelAfterStart).await;
+        assert_eq!(run.seen.variant, "canceled", "{:?}", run.seen);
         assert!(
             run.nexus_events()
                 .contains(&"NexusOperationCanceled".to_owned()),
@@ -200,8 +171,7 @@ async fn cancelling_the_operation_cancels_the_backing_workflow() {
             run.nexus_events()
         );
 
-        let token =
-            WorkflowRunToken::decode(run.outcome.operation_token.as_deref().unwrap()).unwrap();
+        let token = WorkflowRunToken::decode(run.seen.operation_token.as_deref().unwrap()).unwrap();
         let description = client
             .get_workflow_handle::<temporalio_client::UntypedWorkflow>(token.workflow_id)
             .describe(WorkflowDescribeOptions::default())

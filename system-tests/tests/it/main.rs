@@ -3,12 +3,14 @@
 //! campaign launch calling GTM through Nexus; and the composed stack in containers
 //! (`compose`).
 
+mod allowlist;
 mod campaign;
 mod compose;
 mod coordinator;
 mod dashboard;
 mod faults;
 mod health;
+mod interop;
 mod observability;
 mod processes;
 mod runs_list;

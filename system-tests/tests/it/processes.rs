@@ -103,9 +103,15 @@ impl WorkerProcess {
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|err| panic!("starting {}: {err}", self.binary));
-        self.child = Some(child);
-        let polling =
-            wait_until_polling(&self.connection, self.namespace, self.task_queue, since).await;
+        let child = self.child.insert(child);
+        // A worker that refuses its configuration exits: say so at once, with its log.
+        let polling = tokio::select! {
+            polling = wait_until_polling(&self.connection, self.namespace, self.task_queue, since) => polling,
+            status = child.wait() => {
+                self.child = None;
+                panic!("{} exited ({status:?}) before it polled; its log:\n{}", self.binary, self.log());
+            }
+        };
         if let Err(err) = polling {
             panic!("{} never polled: {err:#}\n{}", self.binary, self.log_tail());
         }
