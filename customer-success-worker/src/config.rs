@@ -3,25 +3,13 @@
 use std::time::Duration;
 
 use service_kit::env;
-use service_kit::host::{HostConfig, Team};
-use shared_contracts::names::{endpoints, namespaces, task_queues};
+use service_kit::host::HostConfig;
+use shared_contracts::names::endpoints;
+use shared_contracts::teams::{self, TeamSpec};
 
-/// The Customer Success team's worker: namespace `customer-success`, task queue
-/// `cs-health` (the `cs-health` endpoint's target), called by GTM and Marketing,
-/// metrics on 9104.
-pub const TEAM: Team = Team {
-    service: "customer-success-worker",
-    env_prefix: "CS",
-    namespace: namespaces::CUSTOMER_SUCCESS,
-    task_queue: task_queues::CS_HEALTH,
-    // SPEC: `cs.health.v1` may be called by GTM and Marketing.
-    caller_namespaces: "gtm,marketing",
-    metrics_bind: "127.0.0.1:9104",
-};
-
-/// Default database (`CS_DATABASE_URL`): an SQLite file in the project-local data
-/// folder, `.data/`. `cargo xtask up` and `cargo xtask seed` use it too.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite:.data/customer-success.db";
+/// The team's entry in the team table: namespace, task queue, endpoint, services
+/// and their callers, variables' prefix, metrics port, default database.
+pub const TEAM: &TeamSpec = &teams::CUSTOMER_SUCCESS;
 
 /// Everything customer-success-worker needs to know to run.
 #[derive(Debug, Clone)]
@@ -56,8 +44,8 @@ impl Config {
             )?))
         };
         Ok(Self {
-            host: HostConfig::from_env(&TEAM)?,
-            database_url: env::var_or("CS_DATABASE_URL", DEFAULT_DATABASE_URL),
+            host: HostConfig::from_env(TEAM)?,
+            database_url: env::var_or(&TEAM.database_url_var(), TEAM.default_database_url),
             marketing_endpoint: env::var_or("CS_MARKETING_ENDPOINT", endpoints::MARKETING_ABM),
             gtm_endpoint: env::var_or("CS_GTM_ENDPOINT", endpoints::GTM_COORDINATOR),
             view_timeout: seconds("CS_VIEW_TIMEOUT_SECS", 10)?,
@@ -68,7 +56,7 @@ impl Config {
     /// Defaults for a server at `address` (`host:port`) and a database URL: for tests.
     pub fn local(address: &str, database_url: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            host: HostConfig::local(&TEAM, address)?,
+            host: HostConfig::local(TEAM, address)?,
             database_url: database_url.to_owned(),
             marketing_endpoint: endpoints::MARKETING_ABM.to_owned(),
             gtm_endpoint: endpoints::GTM_COORDINATOR.to_owned(),

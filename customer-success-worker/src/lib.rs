@@ -29,7 +29,7 @@ pub mod workflows;
 use std::future::Future;
 
 use anyhow::Context;
-pub use config::{Config, DEFAULT_DATABASE_URL, TEAM};
+pub use config::{Config, TEAM};
 use service_kit::host::WorkerHost;
 
 use crate::activities::HealthActivities;

@@ -9,7 +9,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use shared_contracts::names::{namespaces, search_attributes};
+use shared_contracts::names::search_attributes;
+use shared_contracts::teams;
 use temporalio_client::tonic::Request;
 use temporalio_client::{Connection, ConnectionOptions, Url};
 use temporalio_common::protos::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
@@ -70,7 +71,7 @@ impl DevServerOptions {
             ui_port: None,
             http_port: None,
             db_filename: None,
-            namespaces: namespaces::ALL.map(str::to_owned).to_vec(),
+            namespaces: teams::namespaces().into_iter().map(str::to_owned).collect(),
             search_attributes: search_attributes::ALL
                 .iter()
                 .map(|(name, kind)| ((*name).to_owned(), (*kind).to_owned()))

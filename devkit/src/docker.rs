@@ -21,14 +21,27 @@ use crate::paths;
 /// then fail instead of being skipped when something is missing.
 pub const REQUIRE_VAR: &str = "STEADYBASE_REQUIRE_DOCKER";
 
-/// The tag of the three service images the compose file names
-/// (`steadybase/gtm-worker:local`, ...).
-pub const SERVICE_IMAGES: [&str; 4] = [
-    "steadybase/gtm-worker:local",
-    "steadybase/marketing-worker:local",
-    "steadybase/customer-success-worker:local",
-    "steadybase/web:local",
-];
+/// The services with an image of their own: every team's worker (the team table's),
+/// then the dashboard. Each is a target of the repository's Dockerfile.
+pub fn services() -> Vec<&'static str> {
+    let mut services: Vec<&'static str> = shared_contracts::teams::TEAMS
+        .iter()
+        .map(|team| team.worker)
+        .collect();
+    services.push("web");
+    services
+}
+
+/// The tag of a service's image, as the compose files name it
+/// (`steadybase/gtm-worker:local`).
+pub fn service_image(service: &str) -> String {
+    format!("steadybase/{service}:local")
+}
+
+/// Every service image ([`services`], [`service_image`]).
+pub fn service_images() -> Vec<String> {
+    services().into_iter().map(service_image).collect()
+}
 
 /// Whether a Docker engine answers `docker info` within a few seconds.
 pub fn engine_answers() -> bool {

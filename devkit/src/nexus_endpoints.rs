@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use shared_contracts::names::EndpointSpec;
+use shared_contracts::teams::EndpointSpec;
 use temporalio_client::Connection;
 use temporalio_client::tonic::Request;
 use temporalio_common::protos::coresdk::AsJsonPayloadExt;

@@ -3,24 +3,13 @@
 use std::time::Duration;
 
 use service_kit::env;
-use service_kit::host::{HostConfig, Team};
-use shared_contracts::names::{endpoints, namespaces, task_queues};
+use service_kit::host::HostConfig;
+use shared_contracts::names::endpoints;
+use shared_contracts::teams::{self, TeamSpec};
 
-/// The GTM team's worker: namespace `gtm`, task queue `gtm-coordinator` (the
-/// `gtm-coordinator` endpoint's target), called by Marketing, metrics on 9101.
-pub const TEAM: Team = Team {
-    service: "gtm-worker",
-    env_prefix: "GTM",
-    namespace: namespaces::GTM,
-    task_queue: task_queues::GTM_COORDINATOR,
-    // SPEC: `gtm.*` may be called by Marketing and Customer Success.
-    caller_namespaces: "marketing,customer-success",
-    metrics_bind: "127.0.0.1:9101",
-};
-
-/// Default GTM database (`GTM_DATABASE_URL`): an SQLite file in the project-local data
-/// folder, `.data/`. `cargo xtask up` and `cargo xtask seed` use it too.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite:.data/gtm.db";
+/// The team's entry in the team table: namespace, task queue, endpoint, services
+/// and their callers, variables' prefix, metrics port, default database.
+pub const TEAM: &TeamSpec = &teams::GTM;
 
 /// Everything gtm-worker needs to know to run.
 #[derive(Debug, Clone)]
@@ -41,8 +30,8 @@ impl Config {
     /// Reads the configuration from the environment.
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Self {
-            host: HostConfig::from_env(&TEAM)?,
-            database_url: env::var_or("GTM_DATABASE_URL", DEFAULT_DATABASE_URL),
+            host: HostConfig::from_env(TEAM)?,
+            database_url: env::var_or(&TEAM.database_url_var(), TEAM.default_database_url),
             marketing_endpoint: env::var_or("GTM_MARKETING_ENDPOINT", endpoints::MARKETING_ABM),
             abm_timeout: Duration::from_secs(env::parse_or(
                 "GTM_ABM_TIMEOUT_SECS",
@@ -55,7 +44,7 @@ impl Config {
     /// Defaults for a server at `address` (`host:port`) and a database URL: for tests.
     pub fn local(address: &str, database_url: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            host: HostConfig::local(&TEAM, address)?,
+            host: HostConfig::local(TEAM, address)?,
             database_url: database_url.to_owned(),
             marketing_endpoint: endpoints::MARKETING_ABM.to_owned(),
             abm_timeout: Duration::from_secs(10),

@@ -3,25 +3,13 @@
 use std::time::Duration;
 
 use service_kit::env;
-use service_kit::host::{HostConfig, Team};
-use shared_contracts::names::{endpoints, namespaces, task_queues};
+use service_kit::host::HostConfig;
+use shared_contracts::names::endpoints;
+use shared_contracts::teams::{self, TeamSpec};
 
-/// The Marketing team's worker: namespace `marketing`, task queue `marketing-abm`
-/// (the `marketing-abm` endpoint's target), called by GTM, metrics on 9102.
-pub const TEAM: Team = Team {
-    service: "marketing-worker",
-    env_prefix: "MARKETING",
-    namespace: namespaces::MARKETING,
-    task_queue: task_queues::MARKETING_ABM,
-    // SPEC: `marketing.abm.v1` may be called by GTM and Customer Success.
-    caller_namespaces: "gtm,customer-success",
-    metrics_bind: "127.0.0.1:9102",
-};
-
-/// Default Marketing database (`MARKETING_DATABASE_URL`): an SQLite file in the
-/// project-local data folder, `.data/`. `cargo xtask up` and `cargo xtask seed` use it
-/// too.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite:.data/marketing.db";
+/// The team's entry in the team table: namespace, task queue, endpoint, services
+/// and their callers, variables' prefix, metrics port, default database.
+pub const TEAM: &TeamSpec = &teams::MARKETING;
 
 /// Everything marketing-worker needs to know to run.
 #[derive(Debug, Clone)]
@@ -43,8 +31,8 @@ impl Config {
     /// Reads the configuration from the environment.
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Self {
-            host: HostConfig::from_env(&TEAM)?,
-            database_url: env::var_or("MARKETING_DATABASE_URL", DEFAULT_DATABASE_URL),
+            host: HostConfig::from_env(TEAM)?,
+            database_url: env::var_or(&TEAM.database_url_var(), TEAM.default_database_url),
             gtm_endpoint: env::var_or("MARKETING_GTM_ENDPOINT", endpoints::GTM_COORDINATOR),
             coordinator_timeout: Duration::from_secs(env::parse_or(
                 "MARKETING_COORDINATOR_TIMEOUT_SECS",
@@ -57,7 +45,7 @@ impl Config {
     /// Defaults for a server at `address` (`host:port`) and a database URL: for tests.
     pub fn local(address: &str, database_url: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            host: HostConfig::local(&TEAM, address)?,
+            host: HostConfig::local(TEAM, address)?,
             database_url: database_url.to_owned(),
             gtm_endpoint: endpoints::GTM_COORDINATOR.to_owned(),
             coordinator_timeout: Duration::from_secs(600),

@@ -29,24 +29,9 @@ use temporalio_common::telemetry::metrics::CoreMeter;
 use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
-use crate::{Shutdown, TemporalSettings, env};
+use shared_contracts::teams::TeamSpec;
 
-/// A team's defaults: what its worker is called, where it lives, who may call it.
-#[derive(Debug, Clone, Copy)]
-pub struct Team {
-    /// The binary: the connection's identity, the metrics' `service` label, the logs.
-    pub service: &'static str,
-    /// Prefix of the team's variables: `GTM` reads `GTM_TASK_QUEUE`, and so on.
-    pub env_prefix: &'static str,
-    /// Namespace when neither `TEMPORAL_NAMESPACE` nor a profile names one.
-    pub namespace: &'static str,
-    /// Task queue: the target of the team's Nexus endpoint.
-    pub task_queue: &'static str,
-    /// Namespaces whose workflows may call the team's Nexus services, comma-separated.
-    pub caller_namespaces: &'static str,
-    /// Where `/metrics` is served.
-    pub metrics_bind: &'static str,
-}
+use crate::{Shutdown, TemporalSettings, env};
 
 /// The settings every team's worker has, read from `<PREFIX>_*` variables.
 #[derive(Debug, Clone)]
@@ -60,8 +45,8 @@ pub struct HostConfig {
     /// Namespaces whose workflows may call this team's Nexus services
     /// (`<PREFIX>_ALLOWED_CALLER_NAMESPACES`, comma-separated).
     pub allowed_caller_namespaces: Vec<String>,
-    /// One service's own allowlist, in place of the worker's, keyed by the service's
-    /// variable suffix (`<PREFIX>_ALLOWED_CALLER_NAMESPACES_GTM_ACCOUNTS_V1` for
+    /// A service's own allowlist, in place of the worker's (the table's, and those
+    /// set in the environment), keyed by the service's variable suffix (`<PREFIX>_ALLOWED_CALLER_NAMESPACES_GTM_ACCOUNTS_V1` for
     /// `gtm.accounts.v1`; see [`service_variable_suffix`]).
     pub service_caller_namespaces: Vec<(String, Vec<String>)>,
     /// Serve Nexus requests that carry no caller namespace
@@ -74,40 +59,52 @@ pub struct HostConfig {
 }
 
 impl HostConfig {
-    /// Reads the team's settings from the environment, `team`'s defaults where unset.
-    pub fn from_env(team: &Team) -> anyhow::Result<Self> {
-        let var = |name: &str| format!("{}_{name}", team.env_prefix);
+    /// Reads the team's settings from the environment, the team table's defaults
+    /// where unset. Callers: the table's, per service, unless
+    /// `<PREFIX>_ALLOWED_CALLER_NAMESPACES` sets one allowlist for all of the worker's
+    /// services; `<PREFIX>_ALLOWED_CALLER_NAMESPACES_<SERVICE>` sets one service's.
+    pub fn from_env(team: &'static TeamSpec) -> anyhow::Result<Self> {
+        let var = |name: &str| team.var(name);
+        let worker_wide = env::var_opt(&var("ALLOWED_CALLER_NAMESPACES"));
+        let mut service_caller_namespaces = match worker_wide {
+            Some(_) => Vec::new(),
+            None => table_callers(team),
+        };
+        for (suffix, value) in env::with_prefix(&var("ALLOWED_CALLER_NAMESPACES_")) {
+            service_caller_namespaces.retain(|(known, _)| *known != suffix);
+            service_caller_namespaces.push((suffix, env::split_list(&value)));
+        }
         Ok(Self {
-            service: team.service,
-            temporal: TemporalSettings::from_env(team.namespace, team.service)?,
+            service: team.worker,
+            temporal: TemporalSettings::from_env(team.namespace, team.worker)?,
             task_queue: env::var_or(&var("TASK_QUEUE"), team.task_queue),
-            allowed_caller_namespaces: env::list_or(
-                &var("ALLOWED_CALLER_NAMESPACES"),
-                team.caller_namespaces,
-            ),
-            service_caller_namespaces: env::with_prefix(&var("ALLOWED_CALLER_NAMESPACES_"))
-                .into_iter()
-                .map(|(suffix, value)| (suffix, env::split_list(&value)))
-                .collect(),
+            allowed_caller_namespaces: match worker_wide {
+                Some(list) => env::split_list(&list),
+                None => owned(&team.callers()),
+            },
+            service_caller_namespaces,
             allow_unidentified_callers: env::bool_or(&var("ALLOW_UNIDENTIFIED_CALLERS"), false)?,
             max_concurrent_nexus_tasks: env::parse_or(
                 &var("MAX_CONCURRENT_NEXUS_TASKS"),
                 32,
                 "a positive number",
             )?,
-            metrics_bind: crate::telemetry::metrics_bind(&var("METRICS_BIND"), team.metrics_bind)?,
+            metrics_bind: crate::telemetry::metrics_bind(
+                &var("METRICS_BIND"),
+                &format!("127.0.0.1:{}", team.metrics_port),
+            )?,
         })
     }
 
     /// `team`'s defaults against a server at `address` (`host:port`), without
     /// metrics: for tests.
-    pub fn local(team: &Team, address: &str) -> anyhow::Result<Self> {
+    pub fn local(team: &'static TeamSpec, address: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            service: team.service,
-            temporal: TemporalSettings::local(address, team.namespace, team.service)?,
+            service: team.worker,
+            temporal: TemporalSettings::local(address, team.namespace, team.worker)?,
             task_queue: team.task_queue.to_owned(),
-            allowed_caller_namespaces: env::split_list(team.caller_namespaces),
-            service_caller_namespaces: Vec::new(),
+            allowed_caller_namespaces: owned(&team.callers()),
+            service_caller_namespaces: table_callers(team),
             allow_unidentified_callers: false,
             max_concurrent_nexus_tasks: 32,
             metrics_bind: None,
@@ -152,6 +149,34 @@ impl HostConfig {
         options.metrics = metrics;
         Ok(options)
     }
+}
+
+/// The caller policy the team table gives `team`'s worker: each service admits the
+/// callers stated next to it (what a worker runs with when its environment sets no
+/// allowlist).
+pub fn caller_policy(team: &TeamSpec) -> CallerPolicy {
+    team.services.iter().fold(
+        CallerPolicy::allow_namespaces(team.callers()),
+        |policy, service| policy.for_service(service.name, service.callers.iter().copied()),
+    )
+}
+
+/// Each of the team's services with the callers the table gives it, keyed as
+/// [`HostConfig::service_caller_namespaces`] is.
+fn table_callers(team: &TeamSpec) -> Vec<(String, Vec<String>)> {
+    team.services
+        .iter()
+        .map(|service| {
+            (
+                service_variable_suffix(service.name),
+                owned(service.callers),
+            )
+        })
+        .collect()
+}
+
+fn owned(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
 }
 
 /// How a service is named in a variable: upper case, every character that is not a
@@ -303,17 +328,9 @@ impl WorkerHost {
 #[cfg(test)]
 mod tests {
     use nexus_handler::{HandlerError, Operation};
+    use shared_contracts::teams::GTM;
 
     use super::*;
-
-    const TEAM: Team = Team {
-        service: "test-worker",
-        env_prefix: "TEST",
-        namespace: "gtm",
-        task_queue: "gtm-coordinator",
-        caller_namespaces: "marketing,customer-success",
-        metrics_bind: "127.0.0.1:0",
-    };
 
     fn services() -> NexusServices {
         let answer = |_, text: String| async move { Ok::<_, HandlerError>(text) };
@@ -338,12 +355,29 @@ mod tests {
     }
 
     #[test]
-    fn a_service_can_have_its_own_allowlist_and_the_others_keep_the_workers() {
-        let mut config = HostConfig::local(&TEAM, "127.0.0.1:7233").unwrap();
-        config.service_caller_namespaces = vec![(
+    fn each_service_admits_the_callers_the_team_table_gives_it() {
+        let config = HostConfig::local(&GTM, "127.0.0.1:7233").unwrap();
+        let options = config.nexus_options(&services(), None).unwrap();
+        for service in GTM.services {
+            assert_eq!(
+                options.caller_policy.allowed_namespaces(service.name),
+                service.callers,
+                "{}",
+                service.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_service_can_have_its_own_allowlist_and_the_others_keep_theirs() {
+        let mut config = HostConfig::local(&GTM, "127.0.0.1:7233").unwrap();
+        config
+            .service_caller_namespaces
+            .retain(|(suffix, _)| suffix != "GTM_ACCOUNTS_V1");
+        config.service_caller_namespaces.push((
             "GTM_ACCOUNTS_V1".to_owned(),
             vec!["customer-success".to_owned()],
-        )];
+        ));
         let options = config.nexus_options(&services(), None).unwrap();
         let policy = &options.caller_policy;
         assert_eq!(
@@ -358,9 +392,10 @@ mod tests {
 
     #[test]
     fn an_allowlist_for_a_service_the_worker_does_not_serve_is_an_error_naming_it() {
-        let mut config = HostConfig::local(&TEAM, "127.0.0.1:7233").unwrap();
-        config.service_caller_namespaces =
-            vec![("GTM_ACOUNTS_V1".to_owned(), vec!["gtm".to_owned()])];
+        let mut config = HostConfig::local(&GTM, "127.0.0.1:7233").unwrap();
+        config
+            .service_caller_namespaces
+            .push(("GTM_ACOUNTS_V1".to_owned(), vec!["gtm".to_owned()]));
         let err = config
             .nexus_options(&services(), None)
             .unwrap_err()

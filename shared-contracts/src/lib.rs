@@ -6,6 +6,9 @@
 //! - [`names`]: every Temporal name fixed by the contract (namespaces, task queues,
 //!   Nexus endpoints, services and operations, workflow types, queries, search
 //!   attributes).
+//! - [`teams`]: the teams, each defined once: namespace, task queue, endpoint, the
+//!   services each serves with the namespaces allowed to call them, and its worker's
+//!   binary, variables, metrics port and default database.
 //! - [`AccountId`]: the account slug, which cannot hold an invalid value.
 //! - [`abm`]: the `marketing.abm.v1` payloads (`checkAbmProgram`).
 //! - [`accounts`]: the `gtm.accounts.v1` payloads (`getAccountSnapshot`).
@@ -41,6 +44,7 @@ pub mod operation;
 pub mod schema;
 pub mod steps;
 pub mod summary;
+pub mod teams;
 
 pub use account_id::{
     ACCOUNT_ID_MAX_LEN, ACCOUNT_ID_PATTERN, ACCOUNT_ID_RULE, AccountId, InvalidAccountId,

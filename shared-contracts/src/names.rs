@@ -1,4 +1,5 @@
-//! Every Temporal name the contract fixes. These are the defaults; each binary lets
+//! Every Temporal name the contract fixes (which team owns which is in
+//! [`crate::teams`]). These are the defaults; each binary lets
 //! its configuration override the deployment names (namespaces, task queues,
 //! endpoints), never the service, operation or workflow type names, which are the
 //! contract itself.
@@ -11,9 +12,6 @@ pub mod namespaces {
     pub const MARKETING: &str = "marketing";
     /// The customer success team's namespace, home of account health monitoring.
     pub const CUSTOMER_SUCCESS: &str = "customer-success";
-
-    /// Every team's namespace, as a dev server creates them.
-    pub const ALL: [&str; 3] = [GTM, MARKETING, CUSTOMER_SUCCESS];
 }
 
 /// Task queues polled by each side's worker.
@@ -113,38 +111,3 @@ pub mod search_attributes {
         (REQUESTED_BY, "Keyword"),
     ];
 }
-
-/// A Nexus endpoint as the server registry holds it: a name and where it routes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EndpointSpec {
-    /// Endpoint name, as callers address it.
-    pub name: &'static str,
-    /// Namespace the endpoint routes to.
-    pub target_namespace: &'static str,
-    /// Task queue in that namespace that handles the endpoint's operations.
-    pub target_task_queue: &'static str,
-    /// What the endpoint is for, shown by `temporal operator nexus endpoint list`.
-    pub description: &'static str,
-}
-
-/// Every endpoint of the contract, in the shape the dev server setup creates them.
-pub const ENDPOINTS: [EndpointSpec; 3] = [
-    EndpointSpec {
-        name: endpoints::MARKETING_ABM,
-        target_namespace: namespaces::MARKETING,
-        target_task_queue: task_queues::MARKETING_ABM,
-        description: "GTM -> Marketing: marketing.abm.v1 (checkAbmProgram)",
-    },
-    EndpointSpec {
-        name: endpoints::GTM_COORDINATOR,
-        target_namespace: namespaces::GTM,
-        target_task_queue: task_queues::GTM_COORDINATOR,
-        description: "Marketing, Customer Success -> GTM: gtm.coordinator.v1 (runCoordinator), gtm.accounts.v1 (getAccountSnapshot)",
-    },
-    EndpointSpec {
-        name: endpoints::CS_HEALTH,
-        target_namespace: namespaces::CUSTOMER_SUCCESS,
-        target_task_queue: task_queues::CS_HEALTH,
-        description: "GTM, Marketing -> Customer Success: cs.health.v1 (getAccountHealth)",
-    },
-];

@@ -4,21 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use service_kit::{TemporalSettings, env};
-use shared_contracts::names::{namespaces, task_queues};
-
-/// Default GTM database: the SQLite file gtm-worker defaults to
-/// (`gtm_worker::DEFAULT_DATABASE_URL`); gtm-worker owns, creates and migrates it. A
-/// constant of its own, as the dashboard does not depend on the workers.
-pub const DEFAULT_GTM_DATABASE_URL: &str = "sqlite:.data/gtm.db";
-
-/// Default Marketing database: the SQLite file marketing-worker defaults to
-/// (`marketing_worker::DEFAULT_DATABASE_URL`); marketing-worker owns, creates and
-/// migrates it.
-pub const DEFAULT_MARKETING_DATABASE_URL: &str = "sqlite:.data/marketing.db";
-
-/// Default Customer Success database: the SQLite file customer-success-worker defaults
-/// to; that worker owns, creates and migrates it.
-pub const DEFAULT_CS_DATABASE_URL: &str = "sqlite:.data/customer-success.db";
+use shared_contracts::teams::{CUSTOMER_SUCCESS, GTM, MARKETING};
 
 /// Everything the dashboard needs to know to run.
 #[derive(Debug, Clone)]
@@ -66,19 +52,28 @@ impl Config {
             bind: bind.parse().with_context(|| {
                 format!("WEB_BIND={bind:?} is not a socket address like 127.0.0.1:3000")
             })?,
-            temporal: TemporalSettings::from_env(namespaces::GTM, "web")?,
-            task_queue: env::var_or("GTM_TASK_QUEUE", task_queues::GTM_COORDINATOR),
-            gtm_database_url: env::var_or("GTM_DATABASE_URL", DEFAULT_GTM_DATABASE_URL),
+            temporal: TemporalSettings::from_env(GTM.namespace, "web")?,
+            task_queue: env::var_or(&GTM.var("TASK_QUEUE"), GTM.task_queue),
+            gtm_database_url: env::var_or(&GTM.database_url_var(), GTM.default_database_url),
             temporal_ui_url: env::var_or("TEMPORAL_UI_URL", "http://127.0.0.1:8233"),
-            marketing_namespace: env::var_or("MARKETING_NAMESPACE", namespaces::MARKETING),
-            marketing_task_queue: env::var_or("MARKETING_TASK_QUEUE", task_queues::MARKETING_ABM),
+            marketing_namespace: env::var_or(&MARKETING.var("NAMESPACE"), MARKETING.namespace),
+            marketing_task_queue: env::var_or(&MARKETING.var("TASK_QUEUE"), MARKETING.task_queue),
             marketing_database_url: env::var_or(
-                "MARKETING_DATABASE_URL",
-                DEFAULT_MARKETING_DATABASE_URL,
+                &MARKETING.database_url_var(),
+                MARKETING.default_database_url,
             ),
-            cs_namespace: env::var_or("CS_NAMESPACE", namespaces::CUSTOMER_SUCCESS),
-            cs_task_queue: env::var_or("CS_TASK_QUEUE", task_queues::CS_HEALTH),
-            cs_database_url: env::var_or("CS_DATABASE_URL", DEFAULT_CS_DATABASE_URL),
+            cs_namespace: env::var_or(
+                &CUSTOMER_SUCCESS.var("NAMESPACE"),
+                CUSTOMER_SUCCESS.namespace,
+            ),
+            cs_task_queue: env::var_or(
+                &CUSTOMER_SUCCESS.var("TASK_QUEUE"),
+                CUSTOMER_SUCCESS.task_queue,
+            ),
+            cs_database_url: env::var_or(
+                &CUSTOMER_SUCCESS.database_url_var(),
+                CUSTOMER_SUCCESS.default_database_url,
+            ),
             metrics_bind: service_kit::telemetry::metrics_bind(
                 "WEB_METRICS_BIND",
                 "127.0.0.1:9103",
@@ -90,16 +85,16 @@ impl Config {
     pub fn local(address: &str, gtm_database_url: &str) -> anyhow::Result<Self> {
         Ok(Self {
             bind: "127.0.0.1:0".parse()?,
-            temporal: TemporalSettings::local(address, namespaces::GTM, "web")?,
-            task_queue: task_queues::GTM_COORDINATOR.to_owned(),
+            temporal: TemporalSettings::local(address, GTM.namespace, "web")?,
+            task_queue: GTM.task_queue.to_owned(),
             gtm_database_url: gtm_database_url.to_owned(),
             temporal_ui_url: "http://127.0.0.1:8233".to_owned(),
-            marketing_namespace: namespaces::MARKETING.to_owned(),
-            marketing_task_queue: task_queues::MARKETING_ABM.to_owned(),
-            marketing_database_url: DEFAULT_MARKETING_DATABASE_URL.to_owned(),
-            cs_namespace: namespaces::CUSTOMER_SUCCESS.to_owned(),
-            cs_task_queue: task_queues::CS_HEALTH.to_owned(),
-            cs_database_url: DEFAULT_CS_DATABASE_URL.to_owned(),
+            marketing_namespace: MARKETING.namespace.to_owned(),
+            marketing_task_queue: MARKETING.task_queue.to_owned(),
+            marketing_database_url: MARKETING.default_database_url.to_owned(),
+            cs_namespace: CUSTOMER_SUCCESS.namespace.to_owned(),
+            cs_task_queue: CUSTOMER_SUCCESS.task_queue.to_owned(),
+            cs_database_url: CUSTOMER_SUCCESS.default_database_url.to_owned(),
             metrics_bind: None,
         })
     }

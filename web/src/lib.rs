@@ -48,9 +48,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
-pub use config::{
-    Config, DEFAULT_CS_DATABASE_URL, DEFAULT_GTM_DATABASE_URL, DEFAULT_MARKETING_DATABASE_URL,
-};
+pub use config::Config;
 use temporalio_common::telemetry::metrics::CoreMeter;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;

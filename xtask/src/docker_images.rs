@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use devkit::docker::{self, SERVICE_IMAGES, run_output, run_visible};
+use devkit::docker::{self, run_output, run_visible};
 use devkit::{paths, temporal_cli};
 
 /// The Debian base, named as the Dockerfiles name it.
@@ -33,13 +33,6 @@ const BINARIES_IMAGE: &str = "steadybase/binaries:local";
 /// The cargo profile of the service binaries: the users' `docker` profile at
 /// opt-level 1 (see Cargo.toml), a cold build of 7 minutes instead of 19 on 2 cores.
 const PROFILE: &str = "docker-offline";
-/// The service binaries, each the entrypoint of the image of the same name.
-const SERVICES: [&str; 4] = [
-    "gtm-worker",
-    "marketing-worker",
-    "customer-success-worker",
-    "web",
-];
 /// The CA bundle the images carry (for Temporal Cloud over TLS).
 const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
@@ -75,11 +68,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     step(&format!("service images: cargo build --profile {PROFILE}"));
     services(scratch.path())?;
     println!("images ready in {:.0?}:", started.elapsed());
-    for image in [DEBIAN_IMAGE, TEMPORAL_IMAGE, POSTGRES_IMAGE]
-        .into_iter()
-        .chain(SERVICE_IMAGES)
-    {
-        let size = docker::image_size(image)?;
+    let bases = [DEBIAN_IMAGE, TEMPORAL_IMAGE, POSTGRES_IMAGE].map(str::to_owned);
+    for image in bases.into_iter().chain(docker::service_images()) {
+        let size = docker::image_size(&image)?;
         println!("    {image:<36} {:>6.1} MB", size as f64 / 1e6);
     }
     Ok(())
@@ -210,7 +201,7 @@ fn services(scratch: &Path) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut build = Command::new(cargo);
     build.args(["build", "--locked", "--profile", PROFILE]);
-    for service in SERVICES {
+    for service in docker::services() {
         build.args(["--bin", service]);
     }
     run_visible(build.current_dir(&root)).context("compiling the service binaries")?;
@@ -218,7 +209,7 @@ fn services(scratch: &Path) -> anyhow::Result<()> {
     let context = scratch.join("binaries");
     std::fs::create_dir_all(context.join("out"))?;
     std::fs::create_dir_all(context.join("certs"))?;
-    for service in SERVICES {
+    for service in docker::services() {
         copy(
             &root.join("target").join(PROFILE).join(service),
             &context.join("out").join(service),
@@ -237,11 +228,12 @@ fn services(scratch: &Path) -> anyhow::Result<()> {
             .args(["--tag", BINARIES_IMAGE])
             .arg(&context),
     )?;
-    for (service, image) in SERVICES.into_iter().zip(SERVICE_IMAGES) {
+    for service in docker::services() {
+        let image = docker::service_image(service);
         run_visible(
             docker::buildkit()?
                 .args(["--build-arg", &format!("BINARIES={BINARIES_IMAGE}")])
-                .args(["--target", service, "--tag", image])
+                .args(["--target", service, "--tag", &image])
                 .arg(&root),
         )
         .with_context(|| format!("building {image}"))?;

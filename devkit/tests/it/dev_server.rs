@@ -1,6 +1,6 @@
 use devkit::dev_server::DevServer;
 use devkit::nexus_endpoints::{self, EndpointAction};
-use shared_contracts::names::{ENDPOINTS, namespaces, search_attributes};
+use shared_contracts::names::{namespaces, search_attributes};
 use temporalio_client::tonic::Request;
 use temporalio_common::protos::temporal::api::enums::v1::IndexedValueType;
 use temporalio_common::protos::temporal::api::operatorservice::v1::ListSearchAttributesRequest;
@@ -29,7 +29,7 @@ async fn dev_server_has_namespaces_search_attributes_and_idempotent_endpoints() 
     }
 
     // First run creates every endpoint, the second finds them and changes nothing.
-    let first = nexus_endpoints::ensure(&connection, &ENDPOINTS)
+    let first = nexus_endpoints::ensure(&connection, &shared_contracts::teams::endpoint_specs())
         .await
         .unwrap();
     assert_eq!(
@@ -40,7 +40,7 @@ async fn dev_server_has_namespaces_search_attributes_and_idempotent_endpoints() 
             ("cs-health", EndpointAction::Created)
         ]
     );
-    let second = nexus_endpoints::ensure(&connection, &ENDPOINTS)
+    let second = nexus_endpoints::ensure(&connection, &shared_contracts::teams::endpoint_specs())
         .await
         .unwrap();
     assert!(
@@ -50,7 +50,7 @@ async fn dev_server_has_namespaces_search_attributes_and_idempotent_endpoints() 
         "{second:?}"
     );
 
-    for spec in ENDPOINTS {
+    for spec in shared_contracts::teams::endpoint_specs() {
         let endpoint = nexus_endpoints::find(&connection, spec.name)
             .await
             .unwrap()
@@ -67,7 +67,7 @@ async fn dev_server_has_namespaces_search_attributes_and_idempotent_endpoints() 
 async fn the_cli_lists_the_endpoints_as_a_user_would_see_them() {
     let server = DevServer::start_for_tests().await.unwrap();
     let connection = server.connect("devkit-test").await.unwrap();
-    nexus_endpoints::ensure(&connection, &ENDPOINTS)
+    nexus_endpoints::ensure(&connection, &shared_contracts::teams::endpoint_specs())
         .await
         .unwrap();
     let output = std::process::Command::new(devkit::temporal_cli::installed().unwrap())
@@ -83,7 +83,7 @@ async fn the_cli_lists_the_endpoints_as_a_user_would_see_them() {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     let listing = String::from_utf8_lossy(&output.stdout);
-    for spec in ENDPOINTS {
+    for spec in shared_contracts::teams::endpoint_specs() {
         assert!(listing.contains(spec.name), "{listing}");
         assert!(listing.contains(spec.target_task_queue), "{listing}");
     }

@@ -2,3 +2,4 @@
 //! runs.
 
 mod dev_server;
+mod team_table;

@@ -5,7 +5,7 @@ use chrono::Utc;
 use gtm_worker::TEAM;
 use gtm_worker::store::GtmStore;
 use nexus_handler::testing::{TestHandler, TestStart};
-use nexus_handler::{CallerPolicy, HandlerErrorKind, Operation};
+use nexus_handler::{HandlerErrorKind, Operation};
 use seed_data::model::SeedSet;
 use serde_json::json;
 use shared_contracts::AccountId;
@@ -23,7 +23,7 @@ async fn gtm_handler(dir: &tempfile::TempDir) -> TestHandler {
     let store = GtmStore::open(&url).await.unwrap();
     TestHandler::new(
         namespaces::GTM,
-        CallerPolicy::allow_namespaces(TEAM.caller_namespaces.split(',')),
+        service_kit::host::caller_policy(TEAM),
         gtm_worker::nexus::services(task_queues::GTM_COORDINATOR, store),
     )
 }

@@ -4,7 +4,7 @@
 use marketing_worker::TEAM;
 use marketing_worker::store::MarketingStore;
 use nexus_handler::testing::{TestHandler, TestStart};
-use nexus_handler::{CallerPolicy, HandlerError, HandlerErrorKind, Operation};
+use nexus_handler::{HandlerError, HandlerErrorKind, Operation};
 use seed_data::model::SeedSet;
 use serde_json::json;
 use shared_contracts::AccountId;
@@ -20,7 +20,7 @@ async fn marketing_handler(dir: &tempfile::TempDir) -> TestHandler {
     let store = MarketingStore::open(&url).await.unwrap();
     TestHandler::new(
         namespaces::MARKETING,
-        CallerPolicy::allow_namespaces(TEAM.caller_namespaces.split(',')),
+        service_kit::host::caller_policy(TEAM),
         marketing_worker::nexus::services(store),
     )
 }

@@ -4,7 +4,7 @@ use devkit::pollers::{self, PollerKind};
 use devkit::probe::{self, ProbeRequest, ProbeRun};
 use devkit::worker_thread::{self, BackgroundWorker};
 use seed_data::model::SeedSet;
-use shared_contracts::names::{ENDPOINTS, endpoints, namespaces, task_queues};
+use shared_contracts::names::{endpoints, namespaces, task_queues};
 use shared_contracts::operation::CHECK_ABM_PROGRAM;
 
 /// A dev server with both endpoints, a seeded Marketing database, and the real
@@ -20,7 +20,7 @@ impl MarketingStack {
     pub async fn start() -> Self {
         let server = DevServer::start_for_tests().await.unwrap();
         let connection = server.connect("marketing-it").await.unwrap();
-        nexus_endpoints::ensure(&connection, &ENDPOINTS)
+        nexus_endpoints::ensure(&connection, &shared_contracts::teams::endpoint_specs())
             .await
             .unwrap();
 

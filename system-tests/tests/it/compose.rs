@@ -54,13 +54,13 @@ impl Stack {
             eprintln!("compose::{name}: skipped, no Docker engine answers `docker info`");
             return None;
         }
-        let images = docker::SERVICE_IMAGES
+        let images = docker::service_images()
             .into_iter()
-            .chain(["temporalio/temporal:1.9.1"])
-            .chain(postgres.then_some("postgres:15.18-bookworm"));
+            .chain(["temporalio/temporal:1.9.1".to_owned()])
+            .chain(postgres.then(|| "postgres:15.18-bookworm".to_owned()));
         for image in images {
             assert!(
-                docker::image_exists(image),
+                docker::image_exists(&image),
                 "image {image} is missing: run `cargo xtask docker-images` (or `docker compose build`)"
             );
         }

@@ -11,7 +11,7 @@ use devkit::probe::unique_suffix;
 use devkit::worker_thread::{self, BackgroundWorker};
 use nexus_handler::{CallerPolicy, NexusWorker, NexusWorkerOptions};
 use seed_data::model::SeedSet;
-use shared_contracts::names::{ENDPOINTS, namespaces, queries, task_queues, workflow_types};
+use shared_contracts::names::{namespaces, queries, task_queues, workflow_types};
 use temporalio_client::errors::WorkflowStartError;
 use temporalio_client::{
     Client, ClientOptions, UntypedQuery, UntypedWorkflow, WorkflowFetchHistoryOptions,
@@ -67,7 +67,7 @@ impl System {
             DevServer::start_for_tests().await.unwrap()
         };
         let connection = server.connect("system-tests").await.unwrap();
-        nexus_endpoints::ensure(&connection, &ENDPOINTS)
+        nexus_endpoints::ensure(&connection, &shared_contracts::teams::endpoint_specs())
             .await
             .unwrap();
 

@@ -93,16 +93,3 @@ pub fn select(html: &str, selector: &str) -> Vec<String> {
 pub fn assert_status(response: &Response<Body>, status: StatusCode) {
     assert_eq!(response.status(), status, "{response:?}");
 }
-
-/// With no settings, the dashboard reads the very files the workers create.
-#[test]
-fn default_databases_are_the_workers_own() {
-    assert_eq!(
-        web::DEFAULT_GTM_DATABASE_URL,
-        gtm_worker::DEFAULT_DATABASE_URL
-    );
-    assert_eq!(
-        web::DEFAULT_MARKETING_DATABASE_URL,
-        marketing_worker::DEFAULT_DATABASE_URL
-    );
-}

@@ -50,9 +50,7 @@ use devkit::dev_server::{DevServer, DevServerOptions};
 use devkit::{nexus_endpoints, paths, ports, temporal_cli};
 use futures::{StreamExt, TryStreamExt};
 use seed_data::model::SeedSet;
-use shared_contracts::names::{
-    ENDPOINTS, namespaces, search_attributes, task_queues, workflow_types,
-};
+use shared_contracts::names::{namespaces, search_attributes, task_queues, workflow_types};
 use temporalio_client::{
     Client, ClientOptions, UntypedWorkflow, WorkflowGetResultOptions, WorkflowHandle,
     WorkflowStartOptions, WorkflowTerminateOptions,
@@ -195,7 +193,7 @@ async fn bench(settings: Settings, command: String) -> anyhow::Result<()> {
     )
     .await?;
     let connection = server.connect("xtask-bench").await?;
-    nexus_endpoints::ensure(&connection, &ENDPOINTS).await?;
+    nexus_endpoints::ensure(&connection, &shared_contracts::teams::endpoint_specs()).await?;
     let seed = SeedSet::shipped()?;
     let databases = Databases::seeded(scratch.path(), &seed).await?;
     let accounts: Vec<String> = seed.accounts.iter().map(|a| a.id.to_string()).collect();
@@ -500,7 +498,9 @@ impl Databases {
             marketing: format!("sqlite:{}/marketing.db", dir.display()),
             customer_success: format!("sqlite:{}/customer-success.db", dir.display()),
         };
-        crate::seed::load_both(&databases.gtm, &databases.marketing, seed).await?;
+        let now = chrono::Utc::now();
+        gtm_worker::seed::load_url(&databases.gtm, seed, now).await?;
+        marketing_worker::seed::load_url(&databases.marketing, seed).await?;
         customer_success_worker::seed::load_url(
             &databases.customer_success,
             seed,
