@@ -17,9 +17,6 @@ pub struct Config {
     /// What every team's worker has: connection, task queue, Nexus callers, metrics
     /// (`TEMPORAL_*` and `CS_*`; see [`HostConfig`]).
     pub host: HostConfig,
-    /// Customer Success database (`CS_DATABASE_URL`, default
-    /// `sqlite:.data/customer-success.db`).
-    pub database_url: String,
     /// Nexus endpoint of Marketing's ABM service (`CS_MARKETING_ENDPOINT`, default
     /// `marketing-abm`).
     pub marketing_endpoint: String,
@@ -45,7 +42,6 @@ impl Config {
         };
         Ok(Self {
             host: HostConfig::from_env(TEAM)?,
-            database_url: env::var_or(&TEAM.database_url_var(), TEAM.default_database_url),
             marketing_endpoint: env::var_or("CS_MARKETING_ENDPOINT", endpoints::MARKETING_ABM),
             gtm_endpoint: env::var_or("CS_GTM_ENDPOINT", endpoints::GTM_COORDINATOR),
             view_timeout: seconds("CS_VIEW_TIMEOUT_SECS", 10)?,
@@ -56,8 +52,7 @@ impl Config {
     /// Defaults for a server at `address` (`host:port`) and a database URL: for tests.
     pub fn local(address: &str, database_url: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            host: HostConfig::local(TEAM, address)?,
-            database_url: database_url.to_owned(),
+            host: HostConfig::local(TEAM, address, database_url)?,
             marketing_endpoint: endpoints::MARKETING_ABM.to_owned(),
             gtm_endpoint: endpoints::GTM_COORDINATOR.to_owned(),
             view_timeout: Duration::from_secs(10),

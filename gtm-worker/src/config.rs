@@ -17,8 +17,6 @@ pub struct Config {
     /// What every team's worker has: connection, task queue, Nexus callers, metrics
     /// (`TEMPORAL_*` and `GTM_*`; see [`HostConfig`]).
     pub host: HostConfig,
-    /// GTM database (`GTM_DATABASE_URL`, default `sqlite:.data/gtm.db`).
-    pub database_url: String,
     /// Nexus endpoint of Marketing's ABM service (`GTM_MARKETING_ENDPOINT`, default
     /// `marketing-abm`).
     pub marketing_endpoint: String,
@@ -31,7 +29,6 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Self {
             host: HostConfig::from_env(TEAM)?,
-            database_url: env::var_or(&TEAM.database_url_var(), TEAM.default_database_url),
             marketing_endpoint: env::var_or("GTM_MARKETING_ENDPOINT", endpoints::MARKETING_ABM),
             abm_timeout: Duration::from_secs(env::parse_or(
                 "GTM_ABM_TIMEOUT_SECS",
@@ -44,8 +41,7 @@ impl Config {
     /// Defaults for a server at `address` (`host:port`) and a database URL: for tests.
     pub fn local(address: &str, database_url: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            host: HostConfig::local(TEAM, address)?,
-            database_url: database_url.to_owned(),
+            host: HostConfig::local(TEAM, address, database_url)?,
             marketing_endpoint: endpoints::MARKETING_ABM.to_owned(),
             abm_timeout: Duration::from_secs(10),
         })

@@ -48,7 +48,7 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = GtmStore::open(&config.database_url)
+    let store = GtmStore::open(&config.host.database_url)
         .await
         .context("opening the GTM database")?;
 
@@ -71,4 +71,32 @@ pub async fn run(
     let result = host.run(shutdown).await;
     store.close().await;
     result
+}
+
+/// The worker as the shared `main` runs it (`service_kit::worker_main`).
+pub struct Worker;
+
+impl service_kit::worker_main::TeamWorker for Worker {
+    const TEAM: &'static shared_contracts::teams::TeamSpec = TEAM;
+    type Config = Config;
+
+    fn config_from_env() -> anyhow::Result<Config> {
+        Config::from_env()
+    }
+
+    fn host(config: &Config) -> &service_kit::host::HostConfig {
+        &config.host
+    }
+
+    fn run(
+        config: Config,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> impl Future<Output = anyhow::Result<()>> {
+        run(config, shutdown)
+    }
+
+    async fn seed(config: &Config) -> anyhow::Result<service_kit::db::load::LoadReport> {
+        let seed = seed_data::model::SeedSet::shipped().context("reading the shipped seed set")?;
+        Ok(crate::seed::load_url(&config.host.database_url, &seed, chrono::Utc::now()).await?)
+    }
 }

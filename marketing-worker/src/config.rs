@@ -17,8 +17,6 @@ pub struct Config {
     /// What every team's worker has: connection, task queue, Nexus callers, metrics
     /// (`TEMPORAL_*` and `MARKETING_*`; see [`HostConfig`]).
     pub host: HostConfig,
-    /// Marketing database (`MARKETING_DATABASE_URL`, default `sqlite:.data/marketing.db`).
-    pub database_url: String,
     /// Nexus endpoint of GTM's coordinator service, called by campaign launches
     /// (`MARKETING_GTM_ENDPOINT`, default `gtm-coordinator`).
     pub gtm_endpoint: String,
@@ -32,7 +30,6 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Self {
             host: HostConfig::from_env(TEAM)?,
-            database_url: env::var_or(&TEAM.database_url_var(), TEAM.default_database_url),
             gtm_endpoint: env::var_or("MARKETING_GTM_ENDPOINT", endpoints::GTM_COORDINATOR),
             coordinator_timeout: Duration::from_secs(env::parse_or(
                 "MARKETING_COORDINATOR_TIMEOUT_SECS",
@@ -45,8 +42,7 @@ impl Config {
     /// Defaults for a server at `address` (`host:port`) and a database URL: for tests.
     pub fn local(address: &str, database_url: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            host: HostConfig::local(TEAM, address)?,
-            database_url: database_url.to_owned(),
+            host: HostConfig::local(TEAM, address, database_url)?,
             gtm_endpoint: endpoints::GTM_COORDINATOR.to_owned(),
             coordinator_timeout: Duration::from_secs(600),
         })

@@ -42,6 +42,9 @@ pub struct HostConfig {
     pub temporal: TemporalSettings,
     /// Task queue of both workers (`<PREFIX>_TASK_QUEUE`).
     pub task_queue: String,
+    /// The team's database (`<PREFIX>_DATABASE_URL`, the table's SQLite file under
+    /// `.data/` by default): an `sqlite:` path or a `postgres://` URL.
+    pub database_url: String,
     /// Namespaces whose workflows may call this team's Nexus services
     /// (`<PREFIX>_ALLOWED_CALLER_NAMESPACES`, comma-separated).
     pub allowed_caller_namespaces: Vec<String>,
@@ -78,6 +81,7 @@ impl HostConfig {
             service: team.worker,
             temporal: TemporalSettings::from_env(team.namespace, team.worker)?,
             task_queue: env::var_or(&var("TASK_QUEUE"), team.task_queue),
+            database_url: env::var_or(&team.database_url_var(), team.default_database_url),
             allowed_caller_namespaces: match worker_wide {
                 Some(list) => env::split_list(&list),
                 None => owned(&team.callers()),
@@ -96,13 +100,18 @@ impl HostConfig {
         })
     }
 
-    /// `team`'s defaults against a server at `address` (`host:port`), without
-    /// metrics: for tests.
-    pub fn local(team: &'static TeamSpec, address: &str) -> anyhow::Result<Self> {
+    /// `team`'s defaults against a server at `address` (`host:port`) and the
+    /// database at `database_url`, without metrics: for tests.
+    pub fn local(
+        team: &'static TeamSpec,
+        address: &str,
+        database_url: &str,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             service: team.worker,
             temporal: TemporalSettings::local(address, team.namespace, team.worker)?,
             task_queue: team.task_queue.to_owned(),
+            database_url: database_url.to_owned(),
             allowed_caller_namespaces: owned(&team.callers()),
             service_caller_namespaces: table_callers(team),
             allow_unidentified_callers: false,
@@ -356,7 +365,7 @@ mod tests {
 
     #[test]
     fn each_service_admits_the_callers_the_team_table_gives_it() {
-        let config = HostConfig::local(&GTM, "127.0.0.1:7233").unwrap();
+        let config = HostConfig::local(&GTM, "127.0.0.1:7233", "sqlite::memory:").unwrap();
         let options = config.nexus_options(&services(), None).unwrap();
         for service in GTM.services {
             assert_eq!(
@@ -370,7 +379,7 @@ mod tests {
 
     #[test]
     fn a_service_can_have_its_own_allowlist_and_the_others_keep_theirs() {
-        let mut config = HostConfig::local(&GTM, "127.0.0.1:7233").unwrap();
+        let mut config = HostConfig::local(&GTM, "127.0.0.1:7233", "sqlite::memory:").unwrap();
         config
             .service_caller_namespaces
             .retain(|(suffix, _)| suffix != "GTM_ACCOUNTS_V1");
@@ -392,7 +401,7 @@ mod tests {
 
     #[test]
     fn an_allowlist_for_a_service_the_worker_does_not_serve_is_an_error_naming_it() {
-        let mut config = HostConfig::local(&GTM, "127.0.0.1:7233").unwrap();
+        let mut config = HostConfig::local(&GTM, "127.0.0.1:7233", "sqlite::memory:").unwrap();
         config
             .service_caller_namespaces
             .push(("GTM_ACOUNTS_V1".to_owned(), vec!["gtm".to_owned()]));

@@ -11,6 +11,8 @@
 //! - [`health`]: the `healthcheck` command of each binary, for container healthchecks.
 //! - [`host`]: a team's worker process: its SDK worker and its Nexus worker on one
 //!   connection, metrics, one graceful shutdown.
+//! - [`worker_main`]: the one `main` of every team's worker, with its `seed` and
+//!   `healthcheck` commands; a team's crate implements [`worker_main::TeamWorker`].
 //! - [`failure`]: an activity's failure in its own words.
 //! - [`first_error`]: one result from a service's several loops.
 //! - [`shutdown_signal`]: resolves on Ctrl-C or SIGTERM; drives every graceful shutdown.
@@ -28,6 +30,7 @@ pub mod health;
 pub mod host;
 pub mod telemetry;
 pub mod trace;
+pub mod worker_main;
 
 use std::future::Future;
 use std::sync::Arc;

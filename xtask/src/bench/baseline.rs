@@ -121,7 +121,7 @@ pub fn serve(args: &[String]) -> anyhow::Result<()> {
 /// on the worker host without Nexus services.
 async fn serve_coordinator() -> anyhow::Result<()> {
     let config = gtm_worker::Config::from_env()?;
-    let store = GtmStore::open(&config.database_url).await?;
+    let store = GtmStore::open(&config.host.database_url).await?;
     let mut host_config = config.host;
     host_config.task_queue = COORDINATOR_QUEUE.to_owned();
     let mut host = WorkerHost::connect(host_config).await?;
@@ -142,7 +142,7 @@ async fn serve_coordinator() -> anyhow::Result<()> {
 /// `checkAbmProgram` as an activity in namespace `gtm`, over Marketing's store.
 async fn serve_abm_activity() -> anyhow::Result<()> {
     let config = marketing_worker::Config::from_env()?;
-    let store = MarketingStore::open(&config.database_url).await?;
+    let store = MarketingStore::open(&config.host.database_url).await?;
     let mut host_config = config.host;
     host_config.task_queue = ABM_QUEUE.to_owned();
     host_config.temporal.namespace = namespaces::GTM.to_owned();
