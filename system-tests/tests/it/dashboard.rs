@@ -328,6 +328,24 @@ async fn run_json_when(
     .await
 }
 
+/// Each step's status when the run is at `at`: the steps before it `before`, `at`
+/// itself `now`, the steps after it `after`. From the catalogue, not by position.
+fn around(
+    at: StepId,
+    before: &'static str,
+    now: &'static str,
+    after: &'static str,
+) -> Vec<&'static str> {
+    STEPS
+        .iter()
+        .map(|step| match step.cmp(&at) {
+            std::cmp::Ordering::Less => before,
+            std::cmp::Ordering::Equal => now,
+            std::cmp::Ordering::Greater => after,
+        })
+        .collect()
+}
+
 fn statuses(run: &serde_json::Value) -> Vec<&str> {
     run["steps"]
         .as_array()
@@ -353,7 +371,7 @@ async fn a_running_run_is_followed_from_its_history_and_shown_with_no_worker() {
         run["status"] == "running"
     })
     .await;
-    assert_eq!(statuses(&before), ["pending"; 9], "{before}");
+    assert_eq!(statuses(&before), vec!["pending"; STEPS.len()], "{before}");
 
     let mut config = system.gtm_config();
     config.abm_timeout = Duration::from_secs(600);
@@ -367,8 +385,8 @@ async fn a_running_run_is_followed_from_its_history_and_shown_with_no_worker() {
         .await;
     // The worker has stopped: what follows comes from the history alone.
 
-    let mut expected = vec!["completed"; 7];
-    expected.extend(["running", "pending"]);
+    let abm = StepId::MarketingAbmCheck;
+    let expected = around(abm, "completed", "running", "pending");
     assert_eq!(statuses(&live), expected, "{live}");
     assert_eq!(live["status"], "running");
     let steps = live["steps"].as_array().unwrap();
@@ -380,8 +398,9 @@ async fn a_running_run_is_followed_from_its_history_and_shown_with_no_worker() {
         steps[2]["summary"].as_str().unwrap().starts_with("Fit "),
         "{live}"
     );
-    // Each step has its own times, in order, though all seven ran in one workflow task.
-    let times: Vec<(&str, &str)> = steps[..7]
+    // Each step before step 8 has its own times, in order, though all of them ran in
+    // one workflow task.
+    let times: Vec<(&str, &str)> = steps[..abm.index()]
         .iter()
         .map(|s| {
             (
@@ -396,14 +415,17 @@ async fn a_running_run_is_followed_from_its_history_and_shown_with_no_worker() {
             assert!(completed <= next_started, "step {}: {live}", n + 1);
         }
     }
-    let step_8_started = steps[7]["startedAt"].as_str().unwrap();
-    assert!(times[6].1 <= step_8_started, "{live}");
+    let step_8_started = steps[abm.index()]["startedAt"].as_str().unwrap();
+    assert!(times.last().unwrap().1 <= step_8_started, "{live}");
     assert_eq!(live["abm"], serde_json::Value::Null);
 
     let (status, html) = http_get(web.address(), &format!("/runs/{workflow_id}")).await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains(r#"id="run-status">Running<"#), "{html}");
-    assert_eq!(html.matches(r#"<li class="step completed""#).count(), 7);
+    assert_eq!(
+        html.matches(r#"<li class="step completed""#).count(),
+        abm.index()
+    );
     assert!(
         html.contains(r#"data-step="marketing_abm_check" data-status="running""#),
         "{html}"
@@ -437,8 +459,7 @@ async fn a_running_run_is_followed_from_its_history_and_shown_with_no_worker() {
         run["status"] == "terminated"
     })
     .await;
-    let mut expected = vec!["completed"; 7];
-    expected.extend(["failed", "skipped"]);
+    let expected = around(abm, "completed", "failed", "skipped");
     assert_eq!(statuses(&ended), expected, "{ended}");
     assert!(
         ended["failure"].as_str().unwrap().contains("terminated"),

@@ -575,10 +575,17 @@ mod tests {
         assert!(steps[1..].iter().all(|p| p.status == StepStatus::Skipped));
     }
 
-    /// Steps 1-7 as local activities, each a millisecond long, in the history's first
-    /// second.
-    fn seven_local_activity_steps(history: &mut History) {
-        for (n, step) in STEPS.into_iter().take(7).enumerate() {
+    /// The steps before step 8 (Marketing's, over Nexus): local activities, each a
+    /// millisecond long, in the history's first second.
+    fn steps_before_abm() -> impl Iterator<Item = StepId> {
+        STEPS
+            .into_iter()
+            .take_while(|step| *step != StepId::MarketingAbmCheck)
+    }
+
+    /// [`steps_before_abm`] as local activities in `history`.
+    fn local_activity_steps_before_abm(history: &mut History) {
+        for (n, step) in steps_before_abm().enumerate() {
             history.local_activity(
                 step,
                 &format!("2027-01-15T08:00:00.{:03}Z", 2 * n),
@@ -610,13 +617,14 @@ mod tests {
     }
 
     #[test]
-    fn an_open_run_at_step_eight_shows_steps_one_to_seven_from_their_markers() {
+    fn an_open_run_at_step_eight_shows_the_steps_before_it_from_their_markers() {
         let mut history = History::default();
         history.workflow_task_started();
-        seven_local_activity_steps(&mut history);
+        local_activity_steps_before_abm(&mut history);
         history.abm_check_scheduled();
         let steps = coordinator_steps(&history.0);
-        for (n, progress) in steps.iter().take(7).enumerate() {
+        for (n, step) in steps_before_abm().enumerate() {
+            let progress = &steps[step.index()];
             assert_eq!(progress.status, StepStatus::Completed, "{:?}", progress.id);
             assert_eq!(
                 progress.summary.as_deref(),
@@ -630,16 +638,19 @@ mod tests {
             assert_eq!(progress.started_at, at(2 * n));
             assert_eq!(progress.completed_at, at(2 * n + 1));
         }
-        assert_eq!(steps[7].status, StepStatus::Running);
-        assert!(steps[7].started_at.is_some());
-        assert_eq!(steps[8].status, StepStatus::Pending);
+        let abm = &steps[StepId::MarketingAbmCheck.index()];
+        assert_eq!(abm.status, StepStatus::Running, "{abm:?}");
+        assert!(abm.started_at.is_some(), "{abm:?}");
+        for after in &steps[StepId::MarketingAbmCheck.index() + 1..] {
+            assert_eq!(after.status, StepStatus::Pending, "{after:?}");
+        }
     }
 
     #[test]
     fn an_open_run_whose_abm_check_answered_is_composing_its_brief() {
         let mut history = History::default();
         history.workflow_task_started();
-        seven_local_activity_steps(&mut history);
+        local_activity_steps_before_abm(&mut history);
         let scheduled = history.abm_check_scheduled();
         let answer = br#"{"accountId":"acme-corp","inABMProgram":true,"programName":"Q3 Enterprise","status":"active","touchesRemaining":4}"#;
         let answered = history.push(Attributes::NexusOperationCompletedEventAttributes(
@@ -654,17 +665,19 @@ mod tests {
         ));
         history.workflow_task_started();
         let steps = coordinator_steps(&history.0);
-        assert_eq!(steps[7].status, StepStatus::Completed);
+        let abm = &steps[StepId::MarketingAbmCheck.index()];
+        assert_eq!(abm.status, StepStatus::Completed, "{abm:?}");
         assert_eq!(
-            steps[7].summary.as_deref(),
+            abm.summary.as_deref(),
             Some("Q3 Enterprise · active · 4 touches remaining")
         );
-        // Step 9 runs from when Marketing answered.
-        assert_eq!(steps[8].status, StepStatus::Running);
+        // The step after it runs from when Marketing answered.
+        let next = &steps[StepId::MarketingAbmCheck.index() + 1];
+        assert_eq!(next.status, StepStatus::Running, "{next:?}");
         let answered_at = history.0[usize::try_from(answered).unwrap() - 1]
             .event_time
             .and_then(|t| timestamp(t.seconds, t.nanos));
-        assert_eq!(steps[8].started_at, answered_at);
+        assert_eq!(next.started_at, answered_at);
     }
 
     #[test]
