@@ -1,6 +1,6 @@
 //! The GTM worker: namespace `gtm`, task queue `gtm-coordinator`.
 //!
-//! - [`workflows`]: the nine-step `DrewCoordinator`, one line a step.
+//! - [`workflows`]: the `DrewCoordinator`, one line a step.
 //! - [`step_runner`]: what every step does besides its work: progress, summaries,
 //!   telemetry, search attributes.
 //! - [`activities`]: steps 1-7 and 9, over the GTM database ([`store`]).

@@ -1,4 +1,4 @@
-//! The Drew Coordinator workflow: nine steps for one account, one brief at the end.
+//! The Drew Coordinator workflow: its steps for one account, one brief at the end.
 //!
 //! [`DrewCoordinator::run`] is the business flow, one line a step; the step runner
 //! ([`crate::step_runner`]) does the bookkeeping around each: progress for the
@@ -127,7 +127,7 @@ impl HasSteps for DrewCoordinator {
 
 #[workflow_methods(factory_only)]
 impl DrewCoordinator {
-    /// Runs the nine steps. The input is taken as raw JSON and validated here, so a
+    /// Runs the steps. The input is taken as raw JSON and validated here, so a
     /// malformed input fails step 1 with a message instead of failing to decode.
     #[run(name = "DrewCoordinator")]
     pub async fn run(
@@ -221,7 +221,7 @@ impl DrewCoordinator {
         Ok(brief)
     }
 
-    /// The nine steps with status, times and summary.
+    /// Every step with status, times and summary.
     #[query(name = "progress")]
     pub fn progress(&self, _ctx: &WorkflowContextView) -> Vec<StepProgress> {
         self.steps.progress().to_vec()

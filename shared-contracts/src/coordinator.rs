@@ -89,10 +89,10 @@ impl StepProgress {
     }
 }
 
-/// The answer of the `progress` query: the nine steps, in order.
+/// The answer of the `progress` query: every step of the catalogue, in order.
 pub type CoordinatorProgress = Vec<StepProgress>;
 
-/// The nine steps, all pending: a run's progress before it starts.
+/// Every step, all pending: a run's progress before it starts.
 pub fn initial_progress() -> CoordinatorProgress {
     STEPS.into_iter().map(StepProgress::pending).collect()
 }

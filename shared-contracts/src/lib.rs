@@ -19,7 +19,7 @@
 //!   the `gtm.coordinator.v1/runCoordinator` payloads.
 //! - [`campaign`]: Marketing's `CampaignLaunch` workflow: its input, and the summary
 //!   of its accounts (the `launchProgress` query and the result).
-//! - [`steps`]: the catalogue of the coordinator's nine steps.
+//! - [`steps`]: the catalogue of the coordinator's steps.
 //! - [`summary`]: how each step's result reads as one line ([`summary::StepSummary`]),
 //!   the same in the live `progress` query and on a closed run's page.
 //! - [`operation`]: typed Nexus operation descriptors ([`operation::CHECK_ABM_PROGRAM`],

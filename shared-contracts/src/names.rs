@@ -54,7 +54,7 @@ pub mod services {
 
 /// Workflow types.
 pub mod workflow_types {
-    /// The nine-step coordinator, one run per account, in namespace `gtm`.
+    /// The Drew Coordinator, one run per account, in namespace `gtm`.
     pub const DREW_COORDINATOR: &str = "DrewCoordinator";
     /// Marketing's campaign launch, in namespace `marketing`.
     pub const CAMPAIGN_LAUNCH: &str = "CampaignLaunch";
@@ -65,7 +65,7 @@ pub mod workflow_types {
 
 /// Workflow query names.
 pub mod queries {
-    /// The coordinator's nine steps with status, times and summary.
+    /// The coordinator's steps with status, times and summary.
     pub const PROGRESS: &str = "progress";
     /// A campaign launch's accounts with their coordinator runs and outcomes.
     pub const LAUNCH_PROGRESS: &str = "launchProgress";

@@ -1,4 +1,4 @@
-//! The catalogue of the Drew Coordinator's nine steps: ids, titles and order, in one
+//! The catalogue of the Drew Coordinator's steps (nine today): ids, titles and order, in one
 //! table ([`step_catalogue!`]).
 //!
 //! The workflow, the `progress` query, the dashboard's timeline, the tests and the

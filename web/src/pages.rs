@@ -86,6 +86,8 @@ struct RunsPage {
     account_options: Vec<SelectOption>,
     next_page_query: Option<String>,
     filtered: bool,
+    /// How many steps a run has: the catalogue's length.
+    step_count: usize,
 }
 
 const STATUS_OPTIONS: [(&str, &str); 6] = [
@@ -161,6 +163,7 @@ pub async fn runs(
         account_options,
         next_page_query,
         filtered: filter.status.is_some() || filter.account.is_some(),
+        step_count: shared_contracts::steps::STEPS.len(),
     };
     let mut response = Html(page.render()?).into_response();
     csrf::set_cookie(response.headers_mut(), cookie);

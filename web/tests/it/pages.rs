@@ -31,6 +31,11 @@ async fn the_runs_page_renders_the_start_form_and_a_banner_when_temporal_is_down
         "{cookie}"
     );
     let html = text(response).await;
+    let steps = shared_contracts::steps::STEPS.len();
+    assert!(
+        html.contains(&format!("Runs the {steps}-step Drew Coordinator")),
+        "the lead counts the catalogue's steps: {html}"
+    );
     assert_eq!(
         select(&html, ".banner strong"),
         ["Temporal is unreachable."]
