@@ -17,10 +17,17 @@ pub async fn replay_file(replayer: &WorkflowReplayer, path: &Path) -> anyhow::Re
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let history = WorkflowHistory::from_json(&bytes)
         .map_err(|err| anyhow::anyhow!("{} is not a history: {err:?}", path.display()))?;
-    replayer
-        .replay_workflow(history)
-        .await
-        .map_err(|err| anyhow::anyhow!("{} does not replay: {err:?}", path.display()))
+    replayer.replay_workflow(history).await.map_err(|err| {
+        anyhow::anyhow!(
+            "{} does not replay: {err:?}\n\
+                 A run recorded by an earlier version of the workflow issues different \
+                 commands in the new code. Put the change behind \
+                 `if ctx.patched(\"<change-id>\") {{ new }} else {{ old }}`, keeping the old \
+                 code in the else branch (README, \"Change the workflow\"); never \
+                 re-record the history to make this pass.",
+            path.display()
+        )
+    })
 }
 
 /// Replays every `*.json` history in `folder`, each through a fresh replayer from
