@@ -9,8 +9,6 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::summary::StepSummary;
-
 /// Declares the catalogue from one table: the `StepId` enum, `STEPS` in run order,
 /// and each step's wire id and title. A row is `Variant = ("wire_id", "Title")`
 /// under its doc comment.
@@ -64,6 +62,13 @@ step_catalogue! {
     MarketingAbmCheck = ("marketing_abm_check", "Marketing ABM check"),
     /// 9. The coordinator brief.
     ComposeBrief = ("compose_brief", "Compose coordinator brief"),
+}
+
+/// How a step's result reads in `progress`: one line, e.g. `Fit 82/100 (tier A)`. The
+/// coordinator's results implement it in [`crate::summary`].
+pub trait StepSummary {
+    /// The summary of a completed step.
+    fn summary(&self) -> String;
 }
 
 /// A step's result on the step's own clock: when its work started and finished, and

@@ -7,11 +7,7 @@ use crate::coordinator::{
     PipelineSummary,
 };
 
-/// How a step's result reads in `progress`: one line, e.g. `Fit 82/100 (tier A)`.
-pub trait StepSummary {
-    /// The summary of a completed step.
-    fn summary(&self) -> String;
-}
+pub use crate::steps::StepSummary;
 
 impl StepSummary for FitScore {
     fn summary(&self) -> String {

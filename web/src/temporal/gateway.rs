@@ -4,20 +4,16 @@
 //! unreachable" in a second, not hang.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use service_kit::TemporalSettings;
-use service_kit::telemetry::Timed;
-use temporalio_client::tonic::{Code, Request, Response, Status};
+use temporalio_client::tonic::Request;
 use temporalio_client::{Client, ClientOptions, Connection};
 use temporalio_common::protos::temporal::api::workflowservice::v1::GetSystemInfoRequest;
 use temporalio_common::telemetry::metrics::CoreMeter;
 use tokio::sync::Mutex;
 
+use super::call::{CALL_TIMEOUT, HistoryReads, timed};
 use super::error::TemporalError;
-
-/// How long any one call to Temporal may take.
-pub(super) const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where the dashboard finds things in Temporal.
 #[derive(Debug, Clone)]
@@ -50,22 +46,6 @@ pub struct TemporalGateway {
     pub(super) history_reads: HistoryReads,
 }
 
-/// `dashboard_history_reads_total` and `_duration_seconds`, by `read`: `running` (the
-/// first view of a running run), `closed` (the first view of a closed run) or `watch`
-/// (one long poll of a watched run). They grow with the runs viewed, not with the
-/// views: the point of the watch and of keeping closed runs.
-#[derive(Debug, Clone)]
-pub(super) struct HistoryReads(Option<Timed>);
-
-impl HistoryReads {
-    /// Counts one read of kind `read` that took `took`.
-    pub(super) fn record(&self, read: &'static str, took: Duration) {
-        if let Some(timed) = &self.0 {
-            timed.record(&[("read", read)], took);
-        }
-    }
-}
-
 impl TemporalGateway {
     /// A gateway that connects with `settings` when first needed, and reports its
     /// history reads on `meter` when given ([`HistoryReads`]).
@@ -74,13 +54,7 @@ impl TemporalGateway {
         placement: Placement,
         meter: Option<Arc<dyn CoreMeter>>,
     ) -> Self {
-        let history_reads = HistoryReads(meter.map(|meter| {
-            Timed::new(
-                meter,
-                "dashboard_history_reads",
-                "Workflow histories the dashboard read, by read: running, closed or watch",
-            )
-        }));
+        let history_reads = HistoryReads::new(meter);
         let closed_runs = Arc::new(super::run::ClosedRuns::default());
         let live_runs = super::live::LiveRuns::new(closed_runs.clone(), history_reads.clone());
         Self {
@@ -141,27 +115,5 @@ impl TemporalGateway {
         )
         .await
         .is_ok()
-    }
-}
-
-/// A raw gRPC call under [`CALL_TIMEOUT`], its status sorted into "unreachable" and
-/// "refused".
-pub(super) async fn timed<T>(
-    doing: &'static str,
-    call: impl Future<Output = Result<Response<T>, Status>>,
-) -> Result<T, TemporalError> {
-    match tokio::time::timeout(CALL_TIMEOUT, call).await {
-        Err(_) => Err(TemporalError::Unreachable(format!("{doing} timed out"))),
-        Ok(Err(status)) => Err(from_status(doing, status)),
-        Ok(Ok(response)) => Ok(response.into_inner()),
-    }
-}
-
-/// A refusal, unless the status says the server could not be reached.
-pub(super) fn from_status(doing: &'static str, status: Status) -> TemporalError {
-    if matches!(status.code(), Code::Unavailable | Code::DeadlineExceeded) {
-        TemporalError::Unreachable(status.message().to_owned())
-    } else {
-        TemporalError::Refused { doing, status }
     }
 }

@@ -28,8 +28,8 @@ use temporalio_common::protos::temporal::api::workflowservice::v1::{
     GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse,
 };
 
+use super::call::{CALL_TIMEOUT, HistoryReads, timed};
 use super::error::TemporalError;
-use super::gateway::{CALL_TIMEOUT, HistoryReads, timed};
 use super::history;
 use super::lock;
 use super::run::{ClosedRuns, closed_run};

@@ -1,6 +1,8 @@
 //! The dashboard's view of Temporal, split by what it does:
 //!
-//! - `gateway.rs`: the connection, made on first use and shared, with short timeouts;
+//! - `gateway.rs`: the connection, made on first use and shared;
+//! - `call.rs`: what every call shares: its short timeout, how a status reads, the
+//!   count of history reads (a leaf: it uses none of the others);
 //! - `runs.rs`: the runs list through visibility (`AccountId`, paging), and launches;
 //! - `run.rs`: one run's view, from its history, so a run shows with no worker
 //!   running; `live.rs` follows a running run's history as it grows;
@@ -14,6 +16,7 @@
 //! history); listing, starting and the live watch's long poll stay on the raw service,
 //! for reasons given there.
 
+mod call;
 mod error;
 mod gateway;
 mod history;

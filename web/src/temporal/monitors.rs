@@ -67,7 +67,7 @@ impl TemporalGateway {
             // Not running (never started, or already stopped): nothing to stop.
             Err(WorkflowInteractionError::NotFound(_)) => Ok(false),
             Err(WorkflowInteractionError::Rpc(status)) => {
-                Err(super::gateway::from_status("stopping a monitor", status))
+                Err(super::call::from_status("stopping a monitor", status))
             }
             Err(err) => Err(TemporalError::Unreachable(format!(
                 "stopping the monitor of {account}: {err}"

@@ -33,8 +33,9 @@ use temporalio_client::{
 use temporalio_common::data_converters::RawValue;
 use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 
+use super::call::{CALL_TIMEOUT, from_status};
 use super::error::{TemporalError, check_workflow_id};
-use super::gateway::{CALL_TIMEOUT, TemporalGateway, from_status};
+use super::gateway::TemporalGateway;
 use super::runs::{RunStatus, RunSummary, summary_from_info};
 use super::{history, lock};
 

@@ -20,8 +20,9 @@ use temporalio_common::protos::temporal::api::workflowservice::v1::{
     ListWorkflowExecutionsRequest, ListWorkflowExecutionsResponse,
 };
 
+use super::call::timed;
 use super::error::TemporalError;
-use super::gateway::{TemporalGateway, timed};
+use super::gateway::TemporalGateway;
 
 /// A run's status as the API reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -20,8 +20,9 @@ use temporalio_common::protos::temporal::api::enums::v1::WorkflowIdConflictPolic
 use temporalio_common::protos::temporal::api::taskqueue::v1::TaskQueue;
 use temporalio_common::protos::temporal::api::workflowservice::v1::StartWorkflowExecutionRequest;
 
+use super::call::timed;
 use super::error::TemporalError;
-use super::gateway::{TemporalGateway, timed};
+use super::gateway::TemporalGateway;
 
 impl TemporalGateway {
     /// Starts a coordinator run; the workflow id follows `drew-<account>-<millis>`.
