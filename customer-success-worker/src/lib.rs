@@ -80,6 +80,10 @@ impl service_kit::worker_main::TeamWorker for Worker {
         Config::from_env()
     }
 
+    fn local_config(address: &str, database_url: &str) -> anyhow::Result<Config> {
+        Config::local(address, database_url)
+    }
+
     fn host(config: &Config) -> &service_kit::host::HostConfig {
         &config.host
     }

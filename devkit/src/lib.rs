@@ -25,6 +25,8 @@
 //! - [`probe`]: a test caller workflow that calls one Nexus operation and reports
 //!   what it saw.
 //! - [`replay`]: replays every recorded history of a workflow through its current code.
+//! - [`team_stack`]: one team's real worker against a dev server of its own, seeded,
+//!   polling, and called from real workflows: every team's test harness.
 //! - [`table_dump`]: whole database tables as text, to compare before and after.
 //! - [`worker_thread`]: a worker run on a thread of its own, as a process would run it.
 
@@ -41,5 +43,6 @@ pub mod process;
 pub mod python_sdk;
 pub mod replay;
 pub mod table_dump;
+pub mod team_stack;
 pub mod temporal_cli;
 pub mod worker_thread;

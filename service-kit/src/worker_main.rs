@@ -34,6 +34,10 @@ pub trait TeamWorker {
     /// Reads the configuration from the environment.
     fn config_from_env() -> anyhow::Result<Self::Config>;
 
+    /// The defaults against a server at `address` and the database at
+    /// `database_url`: for tests.
+    fn local_config(address: &str, database_url: &str) -> anyhow::Result<Self::Config>;
+
     /// The part every worker has.
     fn host(config: &Self::Config) -> &HostConfig;
 

@@ -1,73 +1,39 @@
 use std::time::{Duration, Instant};
 
-use devkit::dev_server::DevServer;
-use devkit::nexus_endpoints;
-use devkit::pollers::{self, PollerKind};
 use devkit::probe::{self, ProbeRequest, ProbeRun};
-use devkit::worker_thread::{self, BackgroundWorker};
-use seed_data::model::SeedSet;
-use shared_contracts::names::{endpoints, namespaces, task_queues};
+use devkit::team_stack::TeamStack;
+use shared_contracts::names::{endpoints, namespaces};
 use shared_contracts::operation::GET_ACCOUNT_HEALTH;
 use temporalio_client::RegisterNamespaceOptions;
 use temporalio_client::tonic::Request;
 use temporalio_common::protos::temporal::api::workflowservice::v1::RegisterNamespaceRequest;
 
-/// A dev server with the contract's endpoints, a seeded Customer Success database,
-/// and the real customer-success-worker serving them.
-pub struct CsStack {
-    pub server: DevServer,
-    _database_dir: tempfile::TempDir,
-    worker: BackgroundWorker,
+/// A dev server with every endpoint, a seeded Customer Success database, and the
+/// real customer-success-worker serving them ([`TeamStack`]).
+pub struct CsStack(TeamStack<customer_success_worker::Worker>);
+
+impl std::ops::Deref for CsStack {
+    type Target = TeamStack<customer_success_worker::Worker>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for CsStack {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 impl CsStack {
     pub async fn start() -> Self {
-        let server = DevServer::start_for_tests().await.unwrap();
-        let connection = server.connect("cs-it").await.unwrap();
-        nexus_endpoints::ensure(&connection, &shared_contracts::teams::endpoint_specs())
-            .await
-            .unwrap();
-
-        let dir = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite:{}/customer-success.db", dir.path().display());
-        customer_success_worker::seed::load_url(
-            &database_url,
-            &SeedSet::shipped().unwrap(),
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
-
-        let since = std::time::SystemTime::now();
-        let config =
-            customer_success_worker::Config::local(&server.address(), &database_url).unwrap();
-        let worker = worker_thread::spawn(move |stop| customer_success_worker::run(config, stop));
-        // The probe's call has a deadline: the handler must be polling first.
-        pollers::wait_for_poller(
-            &connection,
-            namespaces::CUSTOMER_SUCCESS,
-            task_queues::CS_HEALTH,
-            PollerKind::Nexus,
-            since,
-        )
-        .await
-        .unwrap();
-        Self {
-            server,
-            _database_dir: dir,
-            worker,
-        }
+        Self(TeamStack::start().await.unwrap())
     }
 
     /// Calls `getAccountHealth` from a workflow in `caller_namespace`.
     pub async fn health_from(&self, caller_namespace: &str, input: serde_json::Value) -> ProbeRun {
-        let request = ProbeRequest::new(
-            endpoints::CS_HEALTH,
-            GET_ACCOUNT_HEALTH.service,
-            GET_ACCOUNT_HEALTH.name,
-            input,
-        );
-        probe::run_probe(&self.server, caller_namespace, request)
+        self.0
+            .call(caller_namespace, GET_ACCOUNT_HEALTH, input)
             .await
             .unwrap()
     }
@@ -108,10 +74,5 @@ impl CsStack {
             );
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-    }
-
-    /// Stops the worker gracefully and returns how its `run` ended.
-    pub async fn stop_worker(&mut self) -> anyhow::Result<()> {
-        self.worker.stop().await
     }
 }
