@@ -28,13 +28,6 @@ const TEMPORAL_PORT: u16 = 7233;
 const TEMPORAL_UI_PORT: u16 = 8233;
 const WEB_PORT: u16 = 3000;
 
-/// The processes `up` runs, in start order: every team's worker, then the dashboard.
-fn services() -> Vec<&'static str> {
-    let mut services: Vec<&'static str> = TEAMS.iter().map(|team| team.worker).collect();
-    services.push("web");
-    services
-}
-
 /// Runs the stack until Ctrl-C.
 pub fn run() -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
@@ -100,7 +93,8 @@ async fn up() -> anyhow::Result<()> {
 
     step("starting services");
     let mut children = Vec::new();
-    for name in services() {
+    // In start order: every team's worker, then the dashboard.
+    for name in devkit::docker::services() {
         children.push((name, spawn_service(name, &env)?));
     }
 
